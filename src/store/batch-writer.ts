@@ -1,0 +1,67 @@
+// Writes one processed batch (readings, anomalies, rejects) in ONE statement: three INSERTs from
+// unnest() arrays in data-modifying CTEs, so the batch is atomic without BEGIN/COMMIT round trips
+// and the parameter count stays at 22 whatever the batch size (no 65,535-parameter limit).
+// Every insert is idempotent, so a batch redelivered after a crash or rebalance adds nothing.
+import type pg from 'pg';
+import type { BatchResult } from '../core/types.js';
+
+const SQL = `
+WITH readings AS (
+  INSERT INTO heartbeats (customer_id, event_time, heart_rate, level, late, kafka_partition, kafka_offset)
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::smallint[], $4::text[], $5::boolean[], $6::int[], $7::bigint[])
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+), found AS (
+  -- An episode is reported when confirmed and again when it ends: the second report completes the row.
+  -- Only that completion updates: a redelivered report (either one) changes and counts nothing.
+  INSERT INTO anomalies AS a (customer_id, event_time, rule, severity, detail, episode_start, episode_end)
+  SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[])
+  ON CONFLICT (customer_id, rule, event_time) DO UPDATE
+    SET episode_end = EXCLUDED.episode_end,
+        severity = EXCLUDED.severity,
+        detail = a.detail || EXCLUDED.detail
+    WHERE a.episode_end IS NULL AND EXCLUDED.episode_end IS NOT NULL
+  RETURNING 1
+), refused AS (
+  INSERT INTO rejected_readings (raw, reason, detail, validator, topic, kafka_partition, kafka_offset, received_at)
+  SELECT * FROM unnest($15::bytea[], $16::text[], $17::text[], $18::text[], $19::text[], $20::int[], $21::bigint[], $22::timestamptz[])
+  ON CONFLICT (topic, kafka_partition, kafka_offset) DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM readings)::int AS readings,
+       (SELECT count(*) FROM found)::int AS anomalies,
+       (SELECT count(*) FROM refused)::int AS rejects`;
+
+/** Rows newly written (duplicates of earlier deliveries are not counted). */
+export interface WriteCounts {
+  readings: number;
+  anomalies: number;
+  rejects: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+// PostgreSQL text cannot hold NUL, and a reject's detail may quote the input (V8's JSON.parse
+// messages do): one NUL would fail the whole batch forever, so it becomes U+FFFD.
+const pgText = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
+const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : iso(ms));
+
+/** Builds the 22 parameter arrays of a batch (column-wise, one array per column). */
+export function batchParameters(batch: BatchResult): unknown[] {
+  const { rows, anomalies, rejects } = batch;
+  return [
+    rows.map((r) => r.customerId), rows.map((r) => iso(r.eventTime)), rows.map((r) => r.heartRate),
+    rows.map((r) => r.level), rows.map((r) => r.late), rows.map((r) => r.partition), rows.map((r) => r.offset),
+    anomalies.map((a) => a.customerId), anomalies.map((a) => iso(a.eventTime)), anomalies.map((a) => a.rule),
+    anomalies.map((a) => a.severity), anomalies.map((a) => JSON.stringify(a.detail)),
+    anomalies.map((a) => isoOrNull(a.episodeStart)), anomalies.map((a) => isoOrNull(a.episodeEnd)),
+    rejects.map((r) => r.raw), rejects.map((r) => pgText(r.reason)), rejects.map((r) => pgText(r.detail)), rejects.map((r) => pgText(r.validator)),
+    rejects.map((r) => r.topic), rejects.map((r) => r.partition), rejects.map((r) => r.offset), rejects.map((r) => iso(r.receivedAt)),
+  ];
+}
+
+/** Writes the batch atomically; resolves with what was new. Throws on any database error. */
+export async function writeBatch(pool: pg.Pool, batch: BatchResult): Promise<WriteCounts> {
+  if (batch.rows.length + batch.anomalies.length + batch.rejects.length === 0) return { readings: 0, anomalies: 0, rejects: 0 };
+  const result = await pool.query<WriteCounts>({ name: 'heartbeat-write-batch', text: SQL, values: batchParameters(batch) });
+  return result.rows[0]!;
+}

@@ -1,0 +1,118 @@
+// A consumer-group member that hands messages to a handler in chunks and commits an offset only
+// after the handler has made its chunk durable. The handler never sees kafkajs types, so the
+// client could be swapped. Poison messages are the handler's business (they become rejects);
+// this loop only stops early when the batch went stale in a rebalance or we are stopping.
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../log.js';
+
+/** One message as received, before any parsing. */
+export interface InboundMessage {
+  value: Buffer | null;
+  key: Buffer | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** The broker's timestamp of the message (ms since epoch); stable across redeliveries. */
+  receivedAt: number;
+}
+
+/** What a chunk handler can ask of the consumer while it works (e.g. during retries). */
+export interface ChunkControl {
+  /** True when a rebalance took the partition away, or we are stopping: give up, do not commit. */
+  shouldAbandon(): boolean;
+  /** Keeps group membership alive during long work (retries while PostgreSQL is away). */
+  heartbeat(): Promise<void>;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** Most messages per handler call. */
+  chunkSize: number;
+  fromBeginning?: boolean;
+  log: Logger;
+  /**
+   * Makes the chunk durable and resolves true; resolves false when it gave up because
+   * control.shouldAbandon() turned true (the chunk is then neither resolved nor committed).
+   */
+  onChunk(messages: InboundMessage[], control: ChunkControl): Promise<boolean>;
+  /** Called with this member's partitions after every rebalance. */
+  onAssignment?(partitions: number[]): void;
+  /** Session timeout, ms: how long the group waits for a silent member before rebalancing. */
+  sessionTimeoutMs?: number;
+  /** Longest a fetch waits for data to fill a batch, ms. */
+  maxWaitMs?: number;
+}
+
+export interface BatchConsumer {
+  /** Leaves the group after the chunk in progress is committed. */
+  stop(): Promise<void>;
+  /** Resolves when the consumer crashed for good (kafkajs gave up restarting it). */
+  readonly crashed: Promise<Error>;
+}
+
+// receivedAt is the broker's timestamp of the message, not our clock: a redelivered message then
+// gets the same receivedAt, so range checks and rules give the same outcome the second time.
+function toInbound(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): InboundMessage {
+  const stamped = Number(m.timestamp);
+  return { value: m.value, key: m.key, topic, partition, offset: m.offset, receivedAt: stamped > 0 ? stamped : Date.now() };
+}
+
+/** Joins the group, subscribes, and runs until stop(). */
+export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
+  const { log } = options;
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    // Bounded prefetch: with one partition processed at a time this caps buffered bytes.
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    // A fetch returns once 256 KB are there or maxWaitMs passed: at low rates readings gather into
+    // fewer, larger writes instead of one statement per message.
+    minBytes: 256 * 1024,
+    maxWaitTimeInMs: options.maxWaitMs ?? 200,
+  });
+  let crash: (err: Error) => void = () => undefined;
+  const crashed = new Promise<Error>((resolve) => {
+    crash = resolve;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const partitions = [...(event.payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
+    log.info({ partitions, groupId: options.groupId }, 'partitions assigned');
+    options.onAssignment?.(partitions);
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) crash(event.payload.error);
+  });
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    // Commit as soon as one resolved offset is pending: the redelivery window after a crash is one chunk.
+    autoCommitThreshold: 1,
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      const control: ChunkControl = { shouldAbandon: () => !isRunning() || isStale(), heartbeat };
+      const { messages } = batch;
+      for (let start = 0; start < messages.length; start += options.chunkSize) {
+        if (control.shouldAbandon()) return;
+        const chunk = messages.slice(start, start + options.chunkSize).map((m) => toInbound(batch.topic, batch.partition, m));
+        const durable = await options.onChunk(chunk, control);
+        // A chunk made stale by a rebalance is not committed: its new owner redoes it (idempotently).
+        if (!durable || isStale()) return;
+        resolveOffset(chunk[chunk.length - 1]!.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      }
+    },
+  });
+
+  return {
+    crashed,
+    async stop() {
+      await consumer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Builds the kafkajs client from the config: TLS, SASL, timeouts, and its logs routed into pino.
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { AppConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** The part of the config a Kafka client needs (a whole AppConfig will do). */
+export interface KafkaClientConfig {
+  readonly kafka: Pick<AppConfig['kafka'], 'brokers' | 'clientId' | 'connectionTimeoutMs' | 'ssl' | 'sasl'>;
+}
+
+/** A plaintext, unauthenticated client config for `brokers` (the local broker). */
+export function plainClientConfig(brokers: readonly string[], clientId = 'heartbeat'): KafkaClientConfig {
+  return {
+    kafka: {
+      brokers: [...brokers], clientId, connectionTimeoutMs: 1000,
+      ssl: { enabled: false, caFile: '', rejectUnauthorized: true },
+      sasl: { mechanism: 'none', username: '', password: '' },
+    },
+  };
+}
+
+/** kafkajs's own retry for one request. Kept modest: reconnecting with backoff is src/retry.ts's job. */
+export interface ClientRetry {
+  retries: number;
+  initialRetryTime: number;
+  maxRetryTime: number;
+}
+
+const DEFAULT_RETRY: ClientRetry = { retries: 5, initialRetryTime: 250, maxRetryTime: 5000 };
+
+function kafkajsLevel(level: string): logLevel {
+  switch (level) {
+    case 'trace':
+    case 'debug':
+      return logLevel.DEBUG;
+    case 'info':
+      return logLevel.INFO;
+    case 'warn':
+      return logLevel.WARN;
+    case 'silent':
+      return logLevel.NOTHING;
+    default:
+      return logLevel.ERROR;
+  }
+}
+
+/** A kafkajs logCreator writing to `log` (component kafka, the kafkajs namespace in the object). */
+export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
+  const child = log.child({ component: 'kafka' });
+  return () => ({ namespace, level, log: entry }) => {
+    // timestamp and logger duplicate pino's own fields.
+    const { message, timestamp: _t, logger: _l, ...extra } = entry;
+    const data = { namespace, ...extra };
+    if (level === logLevel.ERROR) child.error(data, message);
+    else if (level === logLevel.WARN) child.warn(data, message);
+    else if (level === logLevel.INFO) child.info(data, message);
+    else child.debug(data, message);
+  };
+}
+
+function ssl(config: KafkaClientConfig): { ca?: string[]; rejectUnauthorized: boolean } | undefined {
+  const { enabled, caFile, rejectUnauthorized } = config.kafka.ssl;
+  if (!enabled) return undefined;
+  if (caFile === '') return { rejectUnauthorized };
+  try {
+    return { ca: [readFileSync(caFile, 'utf8')], rejectUnauthorized };
+  } catch (cause) {
+    throw new ConfigError('kafka.ssl.caFile', `Invalid config kafka.ssl.caFile = ${JSON.stringify(caFile)}: allowed is a readable PEM file (${(cause as Error).message})`, { cause });
+  }
+}
+
+function sasl(config: KafkaClientConfig): SASLOptions | undefined {
+  const { mechanism, username, password } = config.kafka.sasl;
+  if (mechanism === 'none') return undefined;
+  if (mechanism === 'plain') return { mechanism, username, password };
+  if (mechanism === 'scram-sha-256') return { mechanism, username, password };
+  if (mechanism === 'scram-sha-512') return { mechanism, username, password };
+  throw new ConfigError('kafka.sasl.mechanism', `Invalid config kafka.sasl.mechanism = ${JSON.stringify(mechanism)}: allowed is none, plain, scram-sha-256 or scram-sha-512`);
+}
+
+/**
+ * A kafkajs client for config.kafka.brokers. `clientIdSuffix` tells the brokers (and their logs)
+ * which part of the app is connecting, e.g. `worker-3`. The client itself opens no connection.
+ */
+export function createKafka(config: KafkaClientConfig, log: Logger, clientIdSuffix?: string, retry: Partial<ClientRetry> = {}): Kafka {
+  return new Kafka({
+    clientId: clientIdSuffix === undefined || clientIdSuffix === '' ? config.kafka.clientId : `${config.kafka.clientId}-${clientIdSuffix}`,
+    brokers: [...config.kafka.brokers],
+    ssl: ssl(config),
+    sasl: sasl(config),
+    connectionTimeout: config.kafka.connectionTimeoutMs,
+    retry: { ...DEFAULT_RETRY, ...retry },
+    logLevel: kafkajsLevel(log.level),
+    logCreator: pinoLogCreator(log),
+  });
+}

@@ -1,0 +1,63 @@
+// The one producer shape the app uses (simulator, dead-letter copies, alerts): idempotent, acks
+// from all in-sync replicas, gzip-compressed batches. Callers see no kafkajs types.
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+
+/** A message to publish; headers carry metadata such as a reject's reason. */
+export interface OutboundMessage {
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers?: Record<string, string>;
+}
+
+export interface Publisher {
+  /** Resolves once every message is acknowledged by all in-sync replicas (sent in slices of at most MAX_SEND_BYTES). */
+  send(topic: string, messages: OutboundMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** Most bytes of keys, values and headers in one request, with room under the broker's 1 MB limit. */
+export const MAX_SEND_BYTES = 512 * 1024;
+
+function sizeOf(m: OutboundMessage): number {
+  let bytes = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+  for (const [k, v] of Object.entries(m.headers ?? {})) bytes += k.length + v.length;
+  return bytes;
+}
+
+/** Consecutive slices of at most MAX_SEND_BYTES each (a larger message goes alone). */
+function byteSlices(messages: OutboundMessage[]): OutboundMessage[][] {
+  const slices: OutboundMessage[][] = [];
+  let slice: OutboundMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (slice.length > 0 && bytes + size > MAX_SEND_BYTES) {
+      slices.push(slice);
+      slice = [];
+      bytes = 0;
+    }
+    slice.push(m);
+    bytes += size;
+  }
+  if (slice.length > 0) slices.push(slice);
+  return slices;
+}
+
+/** Connects an idempotent producer. */
+export async function createPublisher(kafka: Kafka, options: { compress?: boolean } = {}): Promise<Publisher> {
+  const producer: Producer = kafka.producer({
+    idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false,
+    // The murmur2 partitioner Java clients use (kafkajs 2's default); naming it silences kafkajs's migration warning.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const compression = options.compress === false ? CompressionTypes.None : CompressionTypes.GZIP;
+  return {
+    async send(topic, messages) {
+      // kafkajs puts a partition's messages of one send in one record batch; the broker refuses a
+      // batch over max.message.bytes (1 MB by default) for good, so large sends go in slices.
+      for (const slice of byteSlices(messages)) await producer.send({ topic, acks: -1, compression, messages: slice });
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}

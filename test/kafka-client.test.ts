@@ -1,0 +1,51 @@
+// createKafka: kafkajs logs reach pino (component kafka, kafkajs namespace, mapped levels), SASL
+// secrets never reach the logs, and a bad TLS CA file is a config error naming the key.
+import { describe, expect, it } from 'vitest';
+import type { AppError } from '../src/errors.js';
+import { createKafka } from '../src/kafka/client.js';
+import { memoryLogger, testConfig } from './support/kafka.js';
+
+const PINO_ERROR = 50;
+
+describe('createKafka', () => {
+  it('routes kafkajs logs into pino with component kafka and the kafkajs namespace', async () => {
+    const { log, lines } = memoryLogger('debug');
+    const admin = createKafka(testConfig(), log, 'client-test').admin();
+    await admin.connect();
+    await admin.listTopics();
+    await admin.disconnect();
+    const kafkaLines = lines.filter((l) => l.component === 'kafka');
+    expect(kafkaLines.length).toBeGreaterThan(0);
+    expect(kafkaLines.every((l) => typeof l.namespace === 'string' && typeof l.msg === 'string')).toBe(true);
+    // The client id carries the suffix, so brokers (and these lines) tell the app's parts apart.
+    expect(kafkaLines.some((l) => l.clientId === 'heartbeat-client-test')).toBe(true);
+  });
+
+  it('never logs the SASL password, even when authentication fails', async () => {
+    const password = 'never-log-this-4f7c2a';
+    // The test broker's listener has no SASL: the handshake fails and kafkajs logs errors.
+    const config = testConfig({ kafka: { sasl: { mechanism: 'plain', username: 'heartbeat', password } } });
+    const { log, lines } = memoryLogger('debug');
+    const admin = createKafka(config, log, 'sasl-test', { retries: 0 }).admin({ retry: { retries: 0 } });
+    const error = await admin.connect().catch((err: unknown) => err);
+    await admin.disconnect();
+    expect(error).toBeInstanceOf(Error);
+    expect(lines.some((l) => l.level === PINO_ERROR && l.component === 'kafka')).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(password);
+    expect(String((error as Error).message)).not.toContain(password);
+  });
+
+  it('fails with CONFIG_INVALID naming kafka.ssl.caFile when the CA file cannot be read', () => {
+    const config = testConfig({ kafka: { ssl: { enabled: true, caFile: '/nonexistent/ca.pem' } } });
+    const error = (() => {
+      try {
+        createKafka(config, memoryLogger().log);
+        return undefined;
+      } catch (err) {
+        return err as AppError & { key?: string };
+      }
+    })();
+    expect(error?.code).toBe('CONFIG_INVALID');
+    expect(error?.key).toBe('kafka.ssl.caFile');
+  });
+});

@@ -1,0 +1,105 @@
+// Makes the message of one customer's reading slot: moves its activity and heart rate on,
+// applies an injected episode or fault, then encodes it as valid, out of range or malformed.
+import { advanceActivity, initActivity } from './activity.js';
+import { customerIdOf, customerIdWidth, deviceIdOf, ReadingEncoder } from './encode.js';
+import { EpisodeInjector, FLATLINE, isClinical, NO_EPISODE, SIGNAL_LOSS, type EpisodeShares } from './episodes.js';
+import { HeartRateModel } from './heart-rate.js';
+import { MALFORMED_KINDS, malformedValue } from './malformed.js';
+import { EXERCISE, Population } from './population.js';
+import { Random } from './random.js';
+import { ACTIVITIES, type EpisodeRecord, type SimMessage } from './types.js';
+
+/** Settings of the generator; all shares are in [0, 1]. */
+export interface GeneratorSettings extends EpisodeShares {
+  customers: number;
+  seed: number;
+  /** Time of the first reading slot (epoch ms): sets the time of day customers start in. */
+  startMs: number;
+  /** Time between two readings of one customer (ms). */
+  intervalMs: number;
+  outOfRangeShare: number;
+  malformedShare: number;
+  /** Share of readings whose timestamp is epoch ms instead of ISO-8601 text. */
+  epochTimestampShare: number;
+}
+
+/** Generates customers' readings one slot at a time; deterministic for the same call sequence. */
+export class ReadingGenerator {
+  private readonly rnd: Random;
+  private readonly pop: Population;
+  private readonly hrModel: HeartRateModel;
+  private readonly episodes: EpisodeInjector;
+  private readonly encoder = new ReadingEncoder();
+  private readonly idWidth: number;
+  private readonly malformedShare: number;
+  private readonly spoiledShare: number;
+  private readonly epochShare: number;
+
+  constructor(settings: GeneratorSettings, report: (record: EpisodeRecord) => void) {
+    this.rnd = new Random(settings.seed);
+    this.pop = new Population(settings.customers, this.rnd);
+    this.hrModel = new HeartRateModel(settings.intervalMs);
+    this.episodes = new EpisodeInjector(settings, settings.intervalMs, this.rnd, report);
+    this.idWidth = customerIdWidth(settings.customers);
+    this.malformedShare = settings.malformedShare;
+    this.spoiledShare = settings.malformedShare + settings.outOfRangeShare;
+    this.epochShare = settings.epochTimestampShare;
+    for (let i = 0; i < settings.customers; i++) {
+      initActivity(this.pop, i, settings.startMs, this.rnd);
+      this.hrModel.init(this.pop, i, this.rnd);
+    }
+  }
+
+  /** Customer id of customer index i. */
+  customerId(i: number): string {
+    return customerIdOf(i, this.idWidth);
+  }
+
+  /** The message of customer i's reading at time t (epoch ms), or null while its device is silent. */
+  make(i: number, t: number): SimMessage | null {
+    const pop = this.pop;
+    const rnd = this.rnd;
+    const customerId = this.customerId(i);
+    const wasInEpisode = isClinical(pop.episode[i]!) && t < pop.episodeEnd[i]!;
+    advanceActivity(pop, i, t, rnd, !wasInEpisode);
+    const normal = this.hrModel.step(pop, i, rnd);
+    const code = this.episodes.update(pop, i, t, customerId);
+    if (code === SIGNAL_LOSS) return null;
+
+    let heartRate: number;
+    let activityCode: number;
+    if (code === FLATLINE) {
+      heartRate = pop.lastValue[i]!;
+      activityCode = pop.lastActivity[i]!;
+    } else {
+      heartRate = code === NO_EPISODE ? normal : this.episodes.reading(pop, i, code);
+      activityCode = pop.workout[i] === 1 ? EXERCISE : pop.activity[i]!;
+      // A flatline repeats a normal value: one frozen inside a bradycardia spell would be an
+      // episode the log does not name.
+      if (code === NO_EPISODE) {
+        pop.lastValue[i] = heartRate;
+        pop.lastActivity[i] = activityCode;
+      }
+    }
+    const activity = ACTIVITIES[activityCode]!;
+    // Devices that do not report activities still flag a workout, as workout modes do.
+    const sentActivity = pop.reportsActivity[i] === 1 || activityCode === EXERCISE ? activity : undefined;
+    const deviceId = deviceIdOf(pop.deviceSerial[i]!);
+    const epoch = rnd.float() < this.epochShare;
+
+    const r = rnd.float();
+    if (r < this.malformedShare) {
+      const malformedKind = MALFORMED_KINDS[Math.floor(rnd.float() * MALFORMED_KINDS.length)]!;
+      const fields = this.encoder.fields(customerId, t, epoch, heartRate, deviceId, sentActivity);
+      return { key: customerId, value: malformedValue(malformedKind, fields, rnd), kind: 'malformed', malformedKind, eventTime: t, heartRate, activity };
+    }
+    if (r < this.spoiledShare) {
+      // What failing sensors send: zero or a few bpm off the skin, or a glitch far above 250.
+      const impossible = rnd.chance(0.5) ? rnd.int(0, 19) : rnd.int(251, 320);
+      const value = this.encoder.value(customerId, t, epoch, impossible, deviceId, sentActivity);
+      return { key: customerId, value, kind: 'out_of_range', eventTime: t, heartRate: impossible, activity };
+    }
+    const value = this.encoder.value(customerId, t, epoch, heartRate, deviceId, sentActivity);
+    return { key: customerId, value, kind: 'valid', eventTime: t, heartRate, activity };
+  }
+}

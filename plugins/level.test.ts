@@ -1,0 +1,26 @@
+// Tests of the level rule: every class boundary, late readings, and custom thresholds.
+import { describe } from 'vitest';
+import level from './level.js';
+import { ruleTester } from '../src/rules/tester.js';
+
+const T = Date.parse('2026-11-23T07:40:00Z');
+const at = (bpms: number[]) => bpms.map((heartRate, i) => ({ at: T + i * 1000, heartRate }));
+
+ruleTester(level, {
+  valid: [
+    { name: 'boundaries 39/40 59/60 100/101 160/161 200/201', readings: at([39, 40, 59, 60, 100, 101, 160, 161, 200, 201]),
+      levels: ['critical_low', 'low', 'low', 'normal', 'normal', 'elevated', 'elevated', 'high', 'high', 'critical_high'] },
+    { name: 'a late reading is classified too', readings: [{ at: T + 60_000, heartRate: 72 }, { at: T, heartRate: 30 }],
+      levels: ['normal', 'critical_low'], late: [false, true] },
+  ],
+  invalid: [],
+});
+
+describe('level options', () => {
+  ruleTester(level, {
+    options: { criticalLowBelow: 35, lowBelow: 50, normalMax: 90, elevatedMax: 150, highMax: 190 },
+    valid: [{ readings: at([34, 35, 49, 50, 90, 91, 150, 151, 190, 191]),
+      levels: ['critical_low', 'low', 'low', 'normal', 'normal', 'elevated', 'elevated', 'high', 'high', 'critical_high'] }],
+    invalid: [],
+  });
+});

@@ -1,0 +1,57 @@
+// Tests of signal-loss: the 60/61 s boundary, the timer raising the anomaly as other customers
+// advance the watermark, the end when readings resume, out-of-order and late readings, options.
+import { describe } from 'vitest';
+import signalLoss from './signal-loss.js';
+import { ruleTester, type TestReading } from '../src/rules/tester.js';
+
+const T = Date.parse('2026-11-23T07:40:00Z');
+const S = 1000;
+/** Readings of one customer at the given seconds after T. */
+const at = (customerId: string, seconds: number[]): TestReading[] => seconds.map((s) => ({ at: T + s * S, heartRate: 70, customerId }));
+const range = (from: number, to: number, step = 10) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+/** Interleaves readings by event time, as a partition would receive them. */
+const merged = (...lists: TestReading[][]) => lists.flat().sort((a, b) => Number(a.at) - Number(b.at));
+
+ruleTester(signalLoss, {
+  valid: [
+    { name: 'a steady stream', readings: at('A', range(0, 300)) },
+    { name: 'a gap of exactly 60 s', readings: merged(at('A', [0, 10, ...range(70, 200)]), at('B', range(0, 200))) },
+    { name: 'seen once is not streaming', readings: merged(at('A', [0]), at('B', range(0, 300))) },
+    { name: 'an out-of-order reading is not a silence', readings: at('A', [0, 10, 30, 20, 40, 50]) },
+  ],
+  invalid: [
+    {
+      name: 'silent while another customer streams: raised by the timer, still open',
+      readings: merged(at('A', [0, 10]), at('B', range(0, 200))),
+      expect: [{ messageId: 'silent', severity: 'warning', customerId: 'A', eventTime: T + 10 * S, episodeStart: T + 10 * S, episodeEnd: null, data: { seconds: 60 } }],
+    },
+    {
+      name: 'readings resume: the episode ends',
+      readings: merged(at('A', [0, 10, 300, 310]), at('B', range(0, 310))),
+      expect: [{ customerId: 'A', episodeStart: T + 10 * S, episodeEnd: null }, { customerId: 'A', episodeStart: T + 10 * S, episodeEnd: T + 300 * S }],
+    },
+    {
+      name: 'a gap of 61 s that ends before the watermark passes it is one complete episode',
+      readings: merged(at('A', [0, 10, ...range(71, 201)]), at('B', range(0, 200))),
+      expect: [{ customerId: 'A', episodeStart: T + 10 * S, episodeEnd: T + 71 * S }],
+    },
+    {
+      name: 'a late reading does not end the episode',
+      readings: [...merged(at('A', [0, 10]), at('B', range(0, 200))), { at: T + 50 * S, heartRate: 70, customerId: 'A' }],
+      late: [...merged(at('A', [0, 10]), at('B', range(0, 200))).map(() => false), true],
+      expect: [{ customerId: 'A', episodeEnd: null }],
+    },
+  ],
+});
+
+describe('signal-loss options', () => {
+  ruleTester(signalLoss, {
+    options: { silenceMs: 30_000, minReadings: 1, severity: 'critical' },
+    valid: [{ readings: merged(at('A', [0, 30, 60]), at('B', range(0, 60))) }],
+    invalid: [{
+      name: 'one reading is enough; 31 s of silence',
+      readings: merged(at('A', [0]), at('B', range(0, 100))),
+      expect: [{ customerId: 'A', severity: 'critical', episodeStart: T, episodeEnd: null, data: { seconds: 30 } }],
+    }],
+  });
+});

@@ -1,0 +1,139 @@
+// Tests of processBatch with the shipped plugins: a mixed batch, hostile input that must never
+// throw, duplicates, redelivery, rollback after a failed write, episode merging, timers and rebalance.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RuleEngine, type EngineOptions } from '../rules/engine.js';
+import { loadPlugins, type LoadedPlugin } from '../rules/loader.js';
+import { DEFAULT_DECODE_POLICY } from './decode.js';
+import { processBatch } from './process-batch.js';
+import type { RawMessage } from './types.js';
+
+const PLUGINS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
+const T = Date.parse('2026-11-23T07:00:00Z');
+const S = 1000, MIN = 60_000;
+const OPTIONS: EngineOptions = { allowedLatenessMs: 30_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY };
+
+let plugins: LoadedPlugin[];
+beforeAll(async () => { plugins = await loadPlugins(PLUGINS); });
+const engine = () => new RuleEngine(plugins, OPTIONS);
+
+let nextOffset = 0;
+function msg(value: unknown, extra: Partial<RawMessage> = {}): RawMessage {
+  const buffer = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+  return { value: buffer, key: null, topic: 'heartbeats', partition: 0, offset: String(nextOffset++), receivedAt: T + 10 * MIN, ...extra };
+}
+const reading = (customer: string, at: number, bpm: number, extra: Record<string, unknown> = {}) =>
+  msg({ customer_id: customer, timestamp: new Date(at).toISOString(), heart_rate: bpm, ...extra }, { receivedAt: at });
+const run = (customer: string, from: number, stepMs: number, bpms: number[]) => bpms.map((b, i) => reading(customer, from + i * stepMs, b));
+
+describe('processBatch', () => {
+  it('sorts a mixed batch into rows, anomalies and rejects with reasons', () => {
+    const bad = msg('{"customer_id":"C-1","heart_rate":7');
+    const out = processBatch([
+      reading('C-1', T, 72), reading('C-2', T, 45), reading('C-3', T, 251), bad, msg(null), reading('C-4', T, 130, { activity: 'exercise' }),
+    ], engine(), T);
+    expect(out.rows.map((r) => [r.customerId, r.level, r.late])).toEqual([
+      ['C-1', 'normal', false], ['C-2', 'low', false], ['C-4', 'elevated', false],
+    ]);
+    expect(out.anomalies.map((a) => [a.customerId, a.rule, a.severity])).toEqual([['C-2', 'bradycardia', 'warning']]);
+    expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([
+      ['heart_rate_out_of_range', 'range'], ['invalid_json', 'parse'], ['empty_message', 'parse'],
+    ]);
+    expect(out.rejects[1]!.raw.equals(bad.value!)).toBe(true);
+    expect(out.rejects[1]).toMatchObject({ topic: 'heartbeats', partition: 0, offset: bad.offset });
+  });
+
+  it('never throws on hostile input, and accounts for every message', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const good = JSON.stringify({ customer_id: 'CUST-00042', timestamp: T, heart_rate: 72 });
+    const messages: RawMessage[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const kind = i % 3;
+      if (kind === 0) messages.push(msg(Buffer.from(Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)))));
+      else if (kind === 1) messages.push(msg(good.slice(0, Math.floor(rand() * good.length))));
+      else {
+        const chars = [...good];
+        chars[Math.floor(rand() * chars.length)] = String.fromCharCode(Math.floor(rand() * 0x3000));
+        messages.push(msg(chars.join(''), { partition: i % 4 }));
+      }
+    }
+    const out = processBatch(messages, engine(), T);
+    expect(out.rows.length + out.rejects.length).toBe(messages.length);
+    expect(out.rejects.filter((r) => !/^[a-z0-9_]+(:[a-z_]+)?$/.test(r.reason) || r.detail.length === 0).map((r) => [r.reason, r.detail])).toEqual([]);
+  });
+
+  it('stores a duplicate reading once and reports it once', () => {
+    const out = processBatch([reading('C-1', T, 45), reading('C-1', T, 45), reading('C-1', T + S, 45)], engine(), T);
+    expect(out.rows).toHaveLength(2);
+    expect(out.anomalies.filter((a) => a.rule === 'bradycardia')).toHaveLength(2);
+    expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['duplicate', 'dedupe']]);
+  });
+
+  it('catches a duplicate sent again in the next batch', () => {
+    const e = engine();
+    processBatch([reading('C-1', T, 72)], e, T);
+    e.commit();
+    expect(processBatch([reading('C-1', T, 72)], e, T).rejects.map((r) => r.reason)).toEqual(['duplicate']);
+  });
+
+  it('marks readings older than the watermark as late and still stores them', () => {
+    const out = processBatch([reading('C-1', T + MIN, 72), reading('C-2', T + MIN - 31 * S, 72), reading('C-3', T + MIN - 30 * S, 72)], engine(), T);
+    expect(out.rows.map((r) => r.late)).toEqual([false, true, false]);
+  });
+
+  it('merges an episode confirmed and ended in the same batch into one anomaly', () => {
+    const out = processBatch([...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-1', T + 11 * MIN, 80)], engine(), T);
+    expect(out.anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([
+      expect.objectContaining({ customerId: 'C-1', eventTime: T, episodeStart: T, episodeEnd: T + 10 * MIN }),
+    ]);
+  });
+
+  it('raises signal loss inside the batch as other customers advance the watermark', () => {
+    const out = processBatch([reading('A', T, 70), reading('A', T + 10 * S, 70), ...run('B', T, 10 * S, Array(20).fill(70))], engine(), T);
+    expect(out.anomalies.filter((a) => a.rule === 'signal-loss')).toEqual([
+      expect.objectContaining({ customerId: 'A', episodeStart: T + 10 * S }),
+    ]);
+  });
+
+  it('gives a redelivered batch the same rows and no second episode', () => {
+    const e = engine();
+    const batch = [...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-2', T, 45)];
+    const first = processBatch(batch, e, T);
+    e.commit();
+    const again = processBatch(batch, e, T);
+    expect(again.rows.map((r) => r.eventTime)).toEqual(first.rows.map((r) => r.eventTime));
+    expect(again.rejects).toEqual([]);
+    // Point anomalies repeat identically (the store ignores them); the episode is not reported twice.
+    expect(again.anomalies.filter((a) => a.rule === 'bradycardia')).toEqual(first.anomalies.filter((a) => a.rule === 'bradycardia'));
+    expect(again.anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([]);
+    expect(first.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
+  });
+
+  it('after a rollback (write failed) the redelivered batch gives exactly the first output', () => {
+    const e = engine();
+    processBatch(run('C-1', T, 30 * S, Array(10).fill(130)), e, T);
+    e.commit();
+    const batch = [...run('C-1', T + 5 * MIN, 30 * S, Array(11).fill(130)), reading('A', T + 5 * MIN, 70)];
+    const first = processBatch(batch, e, T);
+    e.rollback();
+    const again = processBatch(batch, e, T);
+    expect(again).toEqual(first);
+    expect(first.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
+  });
+
+  it('forgets revoked partitions: an episode in progress restarts its clock', () => {
+    const e = engine();
+    processBatch(run('C-1', T, 30 * S, Array(15).fill(130)), e, T);
+    e.commit();
+    e.revokePartitions([0]);
+    const out = processBatch(run('C-1', T + 7.5 * MIN, 30 * S, Array(10).fill(130)), e, T);
+    expect(out.anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([]);
+  });
+
+  it('uses `now` when a message has no receive time', () => {
+    const out = processBatch([msg({ customer_id: 'C-1', timestamp: T + 10 * MIN, heart_rate: 72 }, { receivedAt: -1 })], engine(), T);
+    expect(out.rejects.map((r) => r.reason)).toEqual(['timestamp_in_future']);
+  });
+});

@@ -1,0 +1,53 @@
+// The pure core: a batch of Kafka messages in, { rows, anomalies, rejects } out. Per message:
+// size check -> JSON parse -> shape check -> validator plugins -> duplicate check -> rule plugins -> row.
+// Nothing a producer sends can make it throw; state lives in the engine (see src/rules/engine.ts).
+import type { RuleEngine } from '../rules/engine.js';
+import { DecodeFailure, decodeReading } from './decode.js';
+import type { Anomaly, BatchResult, RawMessage } from './types.js';
+
+/**
+ * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now`
+ * (ms) stands in for a message's receivedAt when that is missing (not a positive finite number,
+ * e.g. a Kafka timestamp of -1); otherwise outcomes depend only on the messages and the state, so a
+ * redelivered batch gives the same output. Anomalies with the same identity (customerId, rule,
+ * eventTime) in one batch are merged: an episode confirmed and ended in the batch is one anomaly.
+ */
+export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number): BatchResult {
+  const out = { rows: [], anomalies: [], rejects: [], seen: new Set<string>() } as BatchResult & { seen: Set<string> };
+  const policy = engine.decodePolicy;
+  for (let message of messages) {
+    if (!(message.receivedAt > 0) || !Number.isFinite(message.receivedAt)) message = { ...message, receivedAt: now };
+    const decoded = decodeReading(message.value, message.receivedAt, policy);
+    if (decoded instanceof DecodeFailure) {
+      out.rejects.push({
+        raw: message.value ?? EMPTY, reason: decoded.reason, detail: decoded.detail, validator: decoded.stage,
+        topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: message.receivedAt,
+      });
+    } else {
+      engine.processReading(decoded, message, out);
+    }
+  }
+  return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };
+}
+
+/** One anomaly per identity; a later report of the same identity (an episode's end) completes the earlier one. */
+function mergeAnomalies(anomalies: Anomaly[]): Anomaly[] {
+  if (anomalies.length < 2) return anomalies;
+  const byKey = new Map<string, number>();
+  const merged: Anomaly[] = [];
+  for (const a of anomalies) {
+    const key = `${a.customerId}\u0000${a.rule}\u0000${a.eventTime}`;
+    const at = byKey.get(key);
+    if (at === undefined) {
+      byKey.set(key, merged.length);
+      merged.push(a);
+    } else {
+      const first = merged[at]!;
+      merged[at] = { ...first, ...a, detail: { ...first.detail, ...a.detail }, episodeEnd: a.episodeEnd ?? first.episodeEnd };
+      if (merged[at]!.episodeEnd === undefined) delete merged[at]!.episodeEnd;
+    }
+  }
+  return merged;
+}
+
+const EMPTY = Buffer.alloc(0);

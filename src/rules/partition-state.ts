@@ -1,0 +1,208 @@
+// Per-partition, per-customer state of stateful rules: their states, event-time timers, the
+// partition watermark and the last offset seen, with an undo log so a batch whose write failed
+// can be rolled back (then its redelivery produces exactly the same output).
+
+/** One customer's state, per stateful rule index. */
+export class CustomerState {
+  /** Newest event time given to stateful rules (-Infinity: none yet). */
+  latest = Number.NEGATIVE_INFINITY;
+  /** Event time of the last accepted reading (for duplicate detection across batches). */
+  lastTime = Number.NaN;
+  /** When each rule's timer should fire (NaN: none). */
+  readonly timerAt: number[];
+  /** The time of the live heap entry for each rule's timer (NaN: none). */
+  readonly scheduledAt: number[];
+  /** Undo epoch this customer was last saved in. */
+  epoch = -1;
+  constructor(readonly id: string, readonly states: unknown[]) {
+    this.timerAt = states.map(() => Number.NaN);
+    this.scheduledAt = states.map(() => Number.NaN);
+  }
+}
+
+interface TimerEntry { at: number; customer: CustomerState; rule: number }
+
+/** A binary min-heap of timers by event time. Entries may be stale; see PartitionState.dueTimers. */
+class TimerHeap {
+  private readonly items: TimerEntry[] = [];
+  get size(): number { return this.items.length; }
+  peekAt(): number { return this.items.length === 0 ? Number.POSITIVE_INFINITY : this.items[0]!.at; }
+  clear(): void { this.items.length = 0; }
+  push(entry: TimerEntry): void {
+    const a = this.items;
+    a.push(entry);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]!.at <= entry.at) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = entry;
+  }
+  pop(): TimerEntry | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        const mAt = () => (m === i ? last.at : a[m]!.at);
+        if (l < a.length && a[l]!.at < mAt()) m = l;
+        if (r < a.length && a[r]!.at < mAt()) m = r;
+        if (m === i) break;
+        a[i] = a[m]!;
+        i = m;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/** The state of one Kafka partition: watermark, last offset, customers and their timers. */
+export class PartitionState {
+  /** Newest event time seen (clamped to receive time), -Infinity before any reading. */
+  maxEventTime = Number.NEGATIVE_INFINITY;
+  /** maxEventTime minus the allowed lateness: older readings are late. */
+  watermark = Number.NEGATIVE_INFINITY;
+  /** Highest offset processed; messages at or below it are redeliveries. */
+  lastOffset = -1;
+  readonly customers = new Map<string, CustomerState>();
+  readonly timers = new TimerHeap();
+  epoch = -1;
+  constructor(readonly id: number) {}
+
+  /** Sets a rule's timer; at most one live heap entry per (customer, rule). */
+  setTimer(customer: CustomerState, rule: number, at: number): void {
+    customer.timerAt[rule] = at;
+    const scheduled = customer.scheduledAt[rule]!;
+    if (Number.isNaN(scheduled) || at < scheduled) {
+      customer.scheduledAt[rule] = at;
+      this.timers.push({ at, customer, rule });
+    }
+  }
+
+  /**
+   * The next timer due at or before the watermark, or undefined. A timer moved later since it was
+   * scheduled is rescheduled instead of fired; cleared and superseded entries are dropped.
+   */
+  nextDueTimer(): { customer: CustomerState; rule: number; at: number } | undefined {
+    while (this.timers.peekAt() <= this.watermark) {
+      const entry = this.timers.pop()!;
+      const { customer, rule } = entry;
+      if (customer.scheduledAt[rule] !== entry.at) continue;
+      customer.scheduledAt[rule] = Number.NaN;
+      const at = customer.timerAt[rule]!;
+      if (Number.isNaN(at)) continue;
+      if (at > this.watermark) {
+        customer.scheduledAt[rule] = at;
+        this.timers.push({ at, customer, rule });
+        continue;
+      }
+      return { customer, rule, at };
+    }
+    return undefined;
+  }
+
+  /** Rebuilds the heap from the customers' timers (after a rollback). */
+  rebuildTimers(): void {
+    this.timers.clear();
+    for (const customer of this.customers.values()) {
+      customer.timerAt.forEach((at, rule) => {
+        customer.scheduledAt[rule] = Number.NaN;
+        if (!Number.isNaN(at)) this.setTimer(customer, rule, at);
+      });
+    }
+  }
+}
+
+type Undo =
+  | { kind: 'partition'; p: PartitionState; maxEventTime: number; watermark: number; lastOffset: number }
+  | { kind: 'customer'; c: CustomerState; latest: number; lastTime: number; states: unknown[]; timerAt: number[] }
+  | { kind: 'new-partition'; id: number }
+  | { kind: 'new-customer'; p: PartitionState; id: string };
+
+/** All partitions of one engine, with the undo log since the last commit. */
+export class StateStore {
+  private readonly partitions = new Map<number, PartitionState>();
+  private undo: Undo[] = [];
+  private epoch = 0;
+  constructor(private readonly initialStates: readonly unknown[]) {}
+
+  /** The partition's state, created on first use. */
+  partition(id: number): PartitionState {
+    let p = this.partitions.get(id);
+    if (p === undefined) {
+      p = new PartitionState(id);
+      p.epoch = this.epoch;
+      this.partitions.set(id, p);
+      this.undo.push({ kind: 'new-partition', id });
+    }
+    return p;
+  }
+
+  /** Call before changing the partition's watermark or last offset. */
+  touchPartition(p: PartitionState): void {
+    if (p.epoch === this.epoch) return;
+    p.epoch = this.epoch;
+    this.undo.push({ kind: 'partition', p, maxEventTime: p.maxEventTime, watermark: p.watermark, lastOffset: p.lastOffset });
+  }
+
+  /** The customer's state in the partition, created on first use. */
+  customer(p: PartitionState, id: string): CustomerState {
+    let c = p.customers.get(id);
+    if (c === undefined) {
+      c = new CustomerState(id, [...this.initialStates]);
+      c.epoch = this.epoch;
+      p.customers.set(id, c);
+      this.undo.push({ kind: 'new-customer', p, id });
+    }
+    return c;
+  }
+
+  /** Call before changing a customer's states, timers or times. */
+  touchCustomer(c: CustomerState): void {
+    if (c.epoch === this.epoch) return;
+    c.epoch = this.epoch;
+    this.undo.push({ kind: 'customer', c, latest: c.latest, lastTime: c.lastTime, states: [...c.states], timerAt: [...c.timerAt] });
+  }
+
+  /** The current state is durable: forget the undo log. */
+  commit(): void {
+    this.undo = [];
+    this.epoch++;
+  }
+
+  /** Back to the state of the last commit. */
+  rollback(): void {
+    for (let i = this.undo.length - 1; i >= 0; i--) {
+      const u = this.undo[i]!;
+      if (u.kind === 'new-partition') this.partitions.delete(u.id);
+      else if (u.kind === 'new-customer') u.p.customers.delete(u.id);
+      else if (u.kind === 'partition') {
+        Object.assign(u.p, { maxEventTime: u.maxEventTime, watermark: u.watermark, lastOffset: u.lastOffset });
+      } else {
+        u.c.latest = u.latest;
+        u.c.lastTime = u.lastTime;
+        u.states.forEach((s, k) => { u.c.states[k] = s; });
+        u.timerAt.forEach((t, k) => { u.c.timerAt[k] = t; });
+      }
+    }
+    // Rollbacks are rare (a failed write): rebuilding every heap from the restored timers is simplest.
+    for (const p of this.partitions.values()) p.rebuildTimers();
+    this.commit();
+  }
+
+  /** Drops the state of partitions this engine no longer owns (rebalance). */
+  revoke(ids: Iterable<number>): void {
+    for (const id of ids) this.partitions.delete(id);
+  }
+
+  /** Partition ids with state. */
+  partitionIds(): number[] {
+    return [...this.partitions.keys()];
+  }
+}

@@ -27,13 +27,19 @@ export function appTopics(config: Pick<AppConfig, 'kafka'>): string[] {
   return [...new Set([readings, deadLetter, alerts])];
 }
 
+/** Kafka's default limit on a record batch (message.max.bytes), which the readings topic keeps. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/**
+ * The dead-letter topic takes records 64 KiB larger than the readings topic: a reject is copied
+ * there byte for byte with its reason in headers, so a reading that just fit the readings topic
+ * must still fit with those headers added, or its partition could never commit past it.
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = KAFKA_DEFAULT_MAX_MESSAGE_BYTES + 64 * 1024;
+
 function topicSpec(config: TopicsConfig, topic: string): ITopicConfig {
-  return {
-    topic,
-    numPartitions: config.kafka.partitions,
-    replicationFactor: config.kafka.replicationFactor,
-    configEntries: [{ name: 'min.insync.replicas', value: String(config.kafka.minInsyncReplicas) }],
-  };
+  const configEntries = [{ name: 'min.insync.replicas', value: String(config.kafka.minInsyncReplicas) }];
+  if (topic === config.kafka.topics.deadLetter) configEntries.push({ name: 'max.message.bytes', value: String(DEAD_LETTER_MAX_MESSAGE_BYTES) });
+  return { topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor, configEntries };
 }
 
 /** Errors the broker will repeat on every attempt (bad replication factor, policy) fail at once. */

@@ -1,0 +1,61 @@
+// The output of `heartbeat evaluate`: a table for people and one JSON line for machines. Pure.
+import type { Evaluation, RuleScore } from './score.js';
+
+const seconds = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms / 100) / 10} s`);
+const hours = (ms: number) => Math.round((ms / 3_600_000) * 100) / 100;
+
+function recallCell(r: RuleScore): string {
+  if (r.recall === null) return '-';
+  return `${r.recall.toFixed(3)}${r.recallTarget === null ? '' : r.recall >= r.recallTarget ? ' ok' : ' LOW'}`;
+}
+
+function delayCell(r: RuleScore): string {
+  if (r.medianDelayMs === null) return '-';
+  return `${seconds(r.medianDelayMs)}${!r.scored ? '' : r.medianDelayMs <= r.delayLimitMs ? ' ok' : ' SLOW'}`;
+}
+
+/** The evaluation as an aligned text table with the totals and how alerts were counted. */
+export function formatTable(e: Evaluation): string {
+  const header = ['rule', 'matches injected', 'episodes', 'detected', 'recall', 'anomalies', 'alerts', 'false', 'false/cust-day', 'median delay', 'max delay', 'delay limit'];
+  const rows = e.rules.map((r) => [
+    r.rule, r.scored ? r.matches.join('+') : '(not scored)', String(r.injected), String(r.detected), recallCell(r),
+    String(r.anomalies), String(r.alerts), r.scored ? String(r.falseAlerts) : '-', r.scored ? r.falsePerCustomerDay.toFixed(3) : '-',
+    delayCell(r), seconds(r.maxDelayMs), seconds(r.delayLimitMs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const total = e.rules.reduce((sum, r) => sum + r.falseAlerts, 0);
+  return [
+    `Evaluation: ${e.customers} customers x ${hours(e.endMs - e.startMs)} h from ${new Date(e.startMs).toISOString()} ` +
+      `(${e.customerDays.toFixed(1)} customer-days, ${e.messages} messages, ${e.rejects} rejected)`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    `flatline (no rule targets it): ${e.flatline.injected} injected, ${e.flatline.overlapped} overlapped by some alert`,
+    `false alerts, all rules: ${total} = ${e.falsePerCustomerDay.toFixed(3)} per customer-day (target <= ${e.falseAlertsTarget}) ` +
+      `${e.falsePerCustomerDay <= e.falseAlertsTarget ? 'ok' : 'HIGH'}`,
+    '',
+    `Alerts: a point rule's anomalies (one per reading) of one customer less than ${e.groupGapMs / 1000} s apart are one alert; an episode rule's episode is one alert.`,
+    `An alert matches an injected episode of a listed kind when it starts before the episode ends and ends at most ${e.toleranceMs / 1000} s before it starts; one matching none is false.`,
+    'Episodes: injected ones at least the rule\'s window long that could be seen before the span ended. Delay: first matching alert\'s emission (event time) minus the episode start.',
+    'Delay limit: the rule\'s window (signal-loss: silence plus the allowed lateness, after which its timer fires) plus 5 s.',
+    '',
+    e.passed ? 'All targets met.' : `Targets missed:\n${e.missed.map((m) => `  - ${m}`).join('\n')}`,
+  ].join('\n');
+}
+
+/** The evaluation as one JSON line (ms and ratios, unrounded). */
+export function toJsonLine(e: Evaluation): string {
+  return JSON.stringify({
+    customers: e.customers, hours: hours(e.endMs - e.startMs), start: new Date(e.startMs).toISOString(), customerDays: e.customerDays,
+    messages: e.messages, rejects: e.rejects, groupGapMs: e.groupGapMs, toleranceMs: e.toleranceMs,
+    rules: e.rules.map((r) => ({
+      rule: r.rule, scored: r.scored, matches: r.matches, episodes: r.injected, detected: r.detected, recall: r.recall,
+      anomalies: r.anomalies, alerts: r.alerts, falseAlerts: r.falseAlerts, falsePerCustomerDay: r.falsePerCustomerDay,
+      medianDelayMs: r.medianDelayMs, maxDelayMs: r.maxDelayMs, delayLimitMs: r.delayLimitMs,
+    })),
+    flatline: e.flatline, falsePerCustomerDay: e.falsePerCustomerDay, passed: e.passed, missed: e.missed,
+  });
+}

@@ -1,0 +1,73 @@
+// What each rule is scored against in `heartbeat evaluate`: the injected episode kinds its alerts
+// may match, how its anomalies make alerts, its own window (from its effective options) and targets.
+import type { LoadedPlugin } from '../rules/loader.js';
+import type { EpisodeKind } from '../simulator/types.js';
+
+/** How a rule's anomalies become the alerts a user would get. */
+export type Grouping =
+  /** One anomaly per reading: consecutive anomalies of a customer within the grouping gap are one alert. */
+  | 'point'
+  /** One anomaly per episode (confirmed, then ended): each episode is one alert. */
+  | 'episode';
+
+/** How one rule is scored. */
+export interface RuleSpec {
+  rule: string;
+  /**
+   * Injected kinds an alert of this rule may match. A sustained-high (-low) episode is also logged
+   * as tachycardia (bradycardia), so those two kinds cover every heart-rhythm episode.
+   */
+  matches: readonly EpisodeKind[];
+  grouping: Grouping;
+  /**
+   * How long an episode must go on before the rule can alert (ms): durationMs of the sustained
+   * rules, silenceMs plus the allowed lateness for signal-loss (its timer fires when the watermark
+   * passes), 0 for point rules. Recall counts only injected episodes at least this long.
+   */
+  windowMs: number;
+  /** Most median detection delay allowed: windowMs + 5 s. */
+  delayLimitMs: number;
+  /** Least recall allowed, or null when recall is reported but not a target. */
+  recallTarget: number | null;
+  /** False when the simulator has no ground truth for the rule (a plugin it does not know): alerts are counted, not scored. */
+  scored: boolean;
+}
+
+/** Slack on every rule's delay target: one reading interval and a half. */
+export const DELAY_SLACK_MS = 5_000;
+/** Recall target of the rules each injected heart-rhythm or signal-loss episode is named after. */
+export const RECALL_TARGET = 0.99;
+/** Most false alerts per customer-day, all rules together. */
+export const FALSE_ALERTS_TARGET = 1;
+
+const num = (options: Readonly<Record<string, unknown>>, key: string): number => {
+  const value = options[key];
+  if (typeof value !== 'number') throw new TypeError(`option ${key} is not a number`);
+  return value;
+};
+
+/** Specs of the shipped rules that report anomalies, by id; windows come from the effective options. */
+const SHIPPED: Record<string, (o: Readonly<Record<string, unknown>>, allowedLatenessMs: number) => Omit<RuleSpec, 'rule' | 'delayLimitMs' | 'scored'>> = {
+  bradycardia: () => ({ matches: ['bradycardia'], grouping: 'point', windowMs: 0, recallTarget: RECALL_TARGET }),
+  tachycardia: () => ({ matches: ['tachycardia'], grouping: 'point', windowMs: 0, recallTarget: RECALL_TARGET }),
+  'sustained-high': (o) => ({ matches: ['sustained-high'], grouping: 'episode', windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  'sustained-low': (o) => ({ matches: ['sustained-low'], grouping: 'episode', windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  'signal-loss': (o, lateness) => ({ matches: ['signal-loss'], grouping: 'episode', windowMs: num(o, 'silenceMs') + lateness, recallTarget: RECALL_TARGET }),
+  // Any heart-rhythm episode is a real change from the customer's baseline; no recall target.
+  'baseline-shift': (o) => ({ matches: ['bradycardia', 'tachycardia'], grouping: 'episode', windowMs: num(o, 'minDurationMs'), recallTarget: null }),
+};
+
+/** Rules that only classify (level) or validate never alert: they are left out. */
+const NON_ALERTING = new Set(['level']);
+
+/** The spec of every loaded rule that can alert, in plugin order. */
+export function ruleSpecs(plugins: readonly LoadedPlugin[], allowedLatenessMs: number): RuleSpec[] {
+  return plugins.filter((p) => p.meta.kind === 'rule' && !NON_ALERTING.has(p.meta.id)).map((p) => {
+    const make = SHIPPED[p.meta.id];
+    if (make === undefined) {
+      return { rule: p.meta.id, matches: [], grouping: p.stateful === undefined ? 'point' : 'episode', windowMs: 0, delayLimitMs: DELAY_SLACK_MS, recallTarget: null, scored: false };
+    }
+    const spec = make(p.options, allowedLatenessMs);
+    return { rule: p.meta.id, ...spec, delayLimitMs: spec.windowMs + DELAY_SLACK_MS, scored: true };
+  });
+}

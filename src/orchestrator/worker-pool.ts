@@ -1,0 +1,142 @@
+// Runs N long-running consumer tasks on piscina threads and supervises them: a task that fails
+// is restarted with backoff (its cause logged); stop sends each a stop message, awaits every task,
+// then destroys the pool (piscina's close() does not wait for long-running tasks).
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { AppConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { workerLogsDrained } from '../log.js';
+import { backoffDelay } from '../retry.js';
+
+/** What the orchestrator sends a worker thread. */
+export type ToWorker = { type: 'stop' };
+
+/** What a worker thread sends back over its port. */
+export type FromWorker =
+  | { type: 'ready'; threadId: number }
+  | { type: 'stats'; stats: WorkerStats };
+
+/** Counters a worker reports; the orchestrator sums them across workers and restarts. */
+export interface WorkerStats {
+  consumed: number;
+  stored: number;
+  rejected: number;
+  anomalies: number;
+  batches: number;
+  pluginFailures: number;
+  /** Partitions currently assigned to this worker. */
+  partitions: number[];
+}
+
+/** The task each thread runs until told to stop. */
+export interface WorkerTask {
+  config: AppConfig;
+  index: number;
+  port: MessagePort;
+}
+
+export interface WorkerPoolOptions {
+  config: AppConfig;
+  count: number;
+  /** Module whose default export runs a WorkerTask (a .js entry that registers tsx, see src/worker/thread-entry.js). */
+  filename: string;
+  log: Logger;
+}
+
+interface Slot {
+  index: number;
+  port?: MessagePort;
+  running?: Promise<void>;
+  restarts: number;
+  stats: WorkerStats;
+  threadId?: number;
+}
+
+const emptyStats = (): WorkerStats => ({ consumed: 0, stored: 0, rejected: 0, anomalies: 0, batches: 0, pluginFailures: 0, partitions: [] });
+
+/** A supervised pool of consumer threads. */
+export class WorkerPool {
+  private readonly pool: Piscina;
+  private readonly slots: Slot[];
+  private stopping = false;
+  /** Totals of tasks that ended (restarted), so counters never go backwards. */
+  private readonly retired = emptyStats();
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.pool = new Piscina({
+      filename: options.filename,
+      minThreads: options.count,
+      maxThreads: options.count,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+    });
+    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, restarts: 0, stats: emptyStats() }));
+  }
+
+  /** Starts every worker; resolves once each has reported ready (or failed and is being restarted). */
+  async start(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => new Promise<void>((ready) => this.supervise(slot, ready))));
+  }
+
+  private supervise(slot: Slot, ready: () => void): void {
+    const { config, log } = this.options;
+    const run = async () => {
+      while (!this.stopping) {
+        const { port1, port2 } = new MessageChannel();
+        slot.port = port1;
+        port1.on('message', (msg: FromWorker) => {
+          if (msg.type === 'ready') {
+            slot.threadId = msg.threadId;
+            ready();
+          } else if (msg.type === 'stats') {
+            slot.stats = msg.stats;
+          }
+        });
+        const task: WorkerTask = { config, index: slot.index, port: port2 };
+        try {
+          await this.pool.run(task, { transferList: [port2] });
+          if (!this.stopping) log.warn({ worker: slot.index }, 'worker returned without being asked to stop; restarting');
+        } catch (err) {
+          if (this.stopping) break;
+          slot.restarts += 1;
+          const delayMs = backoffDelay(config.retry, Math.min(slot.restarts, 10));
+          log.error({ worker: slot.index, restarts: slot.restarts, delayMs, err }, 'worker failed; restarting after backoff');
+          ready();
+          this.retire(slot);
+          await new Promise((r) => setTimeout(r, delayMs));
+        } finally {
+          port1.close();
+          if (slot.threadId !== undefined) await workerLogsDrained(slot.threadId, 500);
+        }
+      }
+    };
+    slot.running = run();
+  }
+
+  private retire(slot: Slot): void {
+    for (const key of ['consumed', 'stored', 'rejected', 'anomalies', 'batches', 'pluginFailures'] as const) this.retired[key] += slot.stats[key];
+    slot.stats = emptyStats();
+  }
+
+  /** Summed counters of all workers, past and present, plus health per worker. */
+  snapshot(): { totals: Omit<WorkerStats, 'partitions'>; restarts: number; workers: Array<{ index: number; restarts: number; partitions: number[] }> } {
+    const totals = { ...this.retired } as WorkerStats;
+    for (const slot of this.slots) {
+      for (const key of ['consumed', 'stored', 'rejected', 'anomalies', 'batches', 'pluginFailures'] as const) totals[key] += slot.stats[key];
+    }
+    const { partitions: _unused, ...rest } = totals;
+    return {
+      totals: rest,
+      restarts: this.slots.reduce((n, s) => n + s.restarts, 0),
+      workers: this.slots.map((s) => ({ index: s.index, restarts: s.restarts, partitions: s.stats.partitions })),
+    };
+  }
+
+  /** Asks every worker to stop (they finish and commit their current batch), awaits them, destroys the pool. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) slot.port?.postMessage({ type: 'stop' } satisfies ToWorker);
+    await Promise.all(this.slots.map((s) => s.running));
+    await this.pool.destroy();
+  }
+}

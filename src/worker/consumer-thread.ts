@@ -1,0 +1,147 @@
+// One consumer worker thread: a member of the consumer group that turns each chunk of messages
+// into rows, anomalies and rejects (the pure core), makes them durable, then lets the offset commit.
+//
+//   Kafka chunk ─► processBatch (parse, validate, rules) ─► writeBatch (one statement, idempotent)
+//                                                        └► dead-letter copies of the rejects
+//                                        both durable ─► engine.commit() ─► offset committed
+//
+// Until both are durable the chunk is retried with backoff (PostgreSQL or the broker away): the
+// worker stops fetching meanwhile, so memory stays bounded, and resumes by itself.
+import { threadId } from 'node:worker_threads';
+import { processBatch } from '../core/process-batch.js';
+import type { BatchResult } from '../core/types.js';
+import { createKafka } from '../kafka/client.js';
+import { startBatchConsumer, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
+import { createPublisher, type Publisher } from '../kafka/producer.js';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.js';
+import { closeWorkerLogger, createWorkerLogger, type Logger } from '../log.js';
+import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from '../orchestrator/worker-pool.js';
+import { backoffDelay } from '../retry.js';
+import { RuleEngine, engineOptionsFromConfig } from '../rules/engine.js';
+import { loadPlugins } from '../rules/loader.js';
+import { writeBatch } from '../store/batch-writer.js';
+import { createPool } from '../store/pool.js';
+
+const STATS_INTERVAL_MS = 1000;
+/**
+ * Largest value copied whole to the dead-letter topic. Anything the readings topic accepted fits
+ * (the app creates the dead-letter topic with 64 KiB of headroom for the headers). A bigger value,
+ * possible only where an operator raised the readings topic's limit, would be refused by the
+ * broker forever and block its partition: its copy keeps the first bytes and says so in a header;
+ * rejected_readings keeps every byte.
+ */
+const DEAD_LETTER_MAX_VALUE = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+
+/** Dead-letter copy of a reject: the original bytes, the reason and the origin in headers. */
+function deadLetters(result: BatchResult, keys: Map<string, Buffer | null>) {
+  return result.rejects.map((r) => ({
+    key: keys.get(`${r.partition}:${r.offset}`) ?? null,
+    value: r.raw.length > DEAD_LETTER_MAX_VALUE ? r.raw.subarray(0, DEAD_LETTER_MAX_VALUE) : r.raw,
+    headers: {
+      ...(r.raw.length > DEAD_LETTER_MAX_VALUE ? { 'x-truncated-from-bytes': String(r.raw.length) } : {}),
+      'x-reject-reason': r.reason,
+      'x-reject-detail': r.detail.slice(0, 1000),
+      'x-reject-validator': r.validator,
+      'x-source-topic': r.topic,
+      'x-source-partition': String(r.partition),
+      'x-source-offset': r.offset,
+      'x-received-at': new Date(r.receivedAt).toISOString(),
+    },
+  }));
+}
+
+/** Makes one chunk's output durable, retrying with backoff until it is, or the chunk is abandoned. */
+async function makeDurable(write: () => Promise<void>, control: ChunkControl, task: WorkerTask, log: Logger): Promise<boolean> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (control.shouldAbandon()) return false;
+      const delayMs = backoffDelay(task.config.retry, Math.min(attempt, 12));
+      log.warn({ err, attempt, delayMs }, 'chunk not durable yet; retrying after backoff');
+      // Keep the group membership while we wait, so the partition is not moved for nothing.
+      const until = Date.now() + delayMs;
+      while (Date.now() < until && !control.shouldAbandon()) {
+        await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+        await control.heartbeat().catch(() => undefined);
+      }
+      if (control.shouldAbandon()) return false;
+    }
+  }
+}
+
+/** The task piscina runs: consumes until the orchestrator sends { type: 'stop' }. */
+export default async function consumerThread(task: WorkerTask): Promise<void> {
+  const { config, index, port } = task;
+  // The store and Kafka client name their own component; the worker's own lines say 'worker'.
+  const threadLog = createWorkerLogger(config.log, { worker: index });
+  const log = threadLog.child({ component: 'worker' });
+  const stats: WorkerStats = { consumed: 0, stored: 0, rejected: 0, anomalies: 0, batches: 0, pluginFailures: 0, partitions: [] };
+  let pool: Awaited<ReturnType<typeof createPool>> | undefined;
+  let dlq: Publisher | undefined;
+  let consumer: Awaited<ReturnType<typeof startBatchConsumer>> | undefined;
+  const timer = setInterval(() => port.postMessage({ type: 'stats', stats } satisfies FromWorker), STATS_INTERVAL_MS);
+  try {
+    const plugins = await loadPlugins(config.plugins.dir, config.plugins.settings);
+    const engine = new RuleEngine(plugins, engineOptionsFromConfig(config, (failure) => {
+      stats.pluginFailures += 1;
+      const entry = { plugin: failure.pluginId, kind: failure.kind, customer: failure.customerId, partition: failure.partition, offset: failure.offset, consecutive: failure.consecutive, durationMs: failure.durationMs, err: failure.error };
+      if (failure.disabled) log.error(entry, 'plugin disabled after repeated failures');
+      else log.warn(entry, 'plugin failed; reading processed without it');
+    }));
+    pool = await createPool(config, threadLog, { max: config.database.poolSize });
+    const kafka = createKafka(config, threadLog, `worker-${index}`);
+    dlq = await createPublisher(kafka);
+    const stopRequested = new Promise<void>((resolve) => port.on('message', (msg: ToWorker) => msg.type === 'stop' && resolve()));
+
+    const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
+      const result = processBatch(messages, engine, Date.now());
+      const keys = new Map(result.rejects.length === 0 ? [] : messages.map((m) => [`${m.partition}:${m.offset}`, m.key] as const));
+      const durable = await makeDurable(async () => {
+        await writeBatch(pool!, result);
+        // Only after the rejects are in PostgreSQL AND on the dead-letter topic may the offset move.
+        await dlq!.send(config.kafka.topics.deadLetter, deadLetters(result, keys));
+      }, control, task, log.child({ partition: messages[0]!.partition, offset: messages[0]!.offset }));
+      if (!durable) {
+        // Its messages will be delivered again (here or to the partition's new owner).
+        engine.rollback();
+        log.info({ partition: messages[0]!.partition, offset: messages[0]!.offset, count: messages.length }, 'chunk abandoned uncommitted: partition revoked or worker stopping');
+        return false;
+      }
+      engine.commit();
+      stats.consumed += messages.length;
+      stats.stored += result.rows.length;
+      stats.rejected += result.rejects.length;
+      stats.anomalies += result.anomalies.length;
+      stats.batches += 1;
+      return true;
+    };
+
+    consumer = await startBatchConsumer(kafka, {
+      groupId: config.kafka.groupId,
+      topic: config.kafka.topics.readings,
+      chunkSize: config.workers.batchSize,
+      maxWaitMs: config.workers.flushIntervalMs,
+      log: threadLog.child({ component: 'consumer' }),
+      onChunk,
+      onAssignment: (partitions) => {
+        const revoked = stats.partitions.filter((p) => !partitions.includes(p));
+        if (revoked.length > 0) engine.revokePartitions(revoked);
+        stats.partitions = partitions;
+      },
+    });
+    port.postMessage({ type: 'ready', threadId } satisfies FromWorker);
+    log.info({ groupId: config.kafka.groupId }, 'worker consuming');
+    const crashed = await Promise.race([stopRequested.then(() => undefined), consumer.crashed]);
+    if (crashed !== undefined) throw crashed;
+  } finally {
+    clearInterval(timer);
+    await consumer?.stop().catch((err: unknown) => log.error({ err }, 'consumer stop failed'));
+    await dlq?.disconnect().catch((err: unknown) => log.error({ err }, 'dead-letter producer stop failed'));
+    await pool?.end().catch((err: unknown) => log.error({ err }, 'pool close failed'));
+    port.postMessage({ type: 'stats', stats } satisfies FromWorker);
+    log.info({ ...stats }, 'worker stopped');
+    closeWorkerLogger();
+  }
+}

@@ -8,12 +8,14 @@ import { inRange, parseWireReading } from './wire-format-reference.js';
 
 const BASE = Date.UTC(2026, 10, 23, 7, 40);
 
+// The level table users are promised (README, issue): <40, 40-59, 60-100, 101-160, 161-200, >200.
 function levelOf(bpm: number): ReadingLevel {
   if (bpm < 40) return 'critical_low';
-  if (bpm < 50) return 'low';
-  if (bpm > 180) return 'critical_high';
-  if (bpm > 110) return 'high';
-  return 'normal';
+  if (bpm < 60) return 'low';
+  if (bpm <= 100) return 'normal';
+  if (bpm <= 160) return 'elevated';
+  if (bpm <= 200) return 'high';
+  return 'critical_high';
 }
 
 describe('scenario cases', () => {

@@ -9,7 +9,7 @@ import type { SimMessage } from './types.js';
 
 /**
  * The level a stored scenario reading must get. The cases stay clear of the level plugin's
- * boundaries: 35 critical_low, 45 low, 68-72 normal, 130-150 high, 210 critical_high.
+ * boundaries: 35 critical_low, 45 low, 68-72 normal, 130-150 elevated, 180 high, 210 critical_high.
  */
 export type ReadingLevel = Level;
 
@@ -51,8 +51,9 @@ export function scenarioCases(baseMs: number): ScenarioCase[] {
     reading('valid-normal', '72 bpm at rest: stored, no anomaly', 72, stored('normal'), { activity: 'rest' }),
     reading('valid-normal-epoch', '68 bpm, epoch-ms timestamp, device id, no activity: stored, no anomaly', 68, stored('normal'), { epoch: true, deviceId: 'WB-0000abcd' }),
     reading('valid-low', '45 bpm: stored and flagged by bradycardia', 45, stored('low', ['bradycardia'])),
-    reading('valid-high', '130 bpm at rest: stored and flagged by tachycardia', 130, stored('high', ['tachycardia']), { activity: 'rest' }),
-    reading('valid-high-exercise', '150 bpm while exercising: stored, not tachycardia', 150, stored('high'), { activity: 'exercise' }),
+    reading('valid-high', '130 bpm at rest: stored and flagged by tachycardia', 130, stored('elevated', ['tachycardia']), { activity: 'rest' }),
+    reading('valid-high-exercise', '150 bpm while exercising: stored, not tachycardia', 150, stored('elevated'), { activity: 'exercise' }),
+    reading('valid-very-high', '180 bpm at rest: stored as high and flagged by tachycardia', 180, stored('high', ['tachycardia']), { activity: 'rest' }),
     reading('valid-critical-low', '35 bpm: stored as critical and flagged by bradycardia', 35, stored('critical_low', ['bradycardia'])),
     reading('valid-critical-high', '210 bpm at rest: stored as critical and flagged by tachycardia', 210, stored('critical_high', ['tachycardia']), { activity: 'rest' }),
     reading('out-of-range-low', '15 bpm, below 20: rejected', 15, rejected(OUT_OF_RANGE_REASON)),

@@ -1,0 +1,128 @@
+// writeBatch against a real migrated database: every column lands as given, redelivery adds
+// nothing, an episode's end completes its row, big batches fit one call, and a bad batch stores nothing.
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Anomaly, BatchResult, Reject, ReadingRow } from '../src/core/types.js';
+import { writeBatch } from '../src/store/batch-writer.js';
+import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import { count } from './support/pipeline.js';
+
+const T = Date.parse('2026-11-23T07:40:00.123Z');
+const empty = (): BatchResult => ({ rows: [], anomalies: [], rejects: [] });
+const row = (customerId: string, eventTime: number, extra: Partial<ReadingRow> = {}): ReadingRow =>
+  ({ customerId, eventTime, heartRate: 72, level: 'normal', late: false, partition: 0, offset: '0', ...extra });
+const reject = (offset: string, raw: Buffer, extra: Partial<Reject> = {}): Reject =>
+  ({ raw, reason: 'invalid_json', detail: 'not JSON', validator: 'parse', topic: 'readings', partition: 1, offset, receivedAt: T, ...extra });
+// Microseconds too: a value stored as given has none.
+const UTC_US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+const us = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
+
+describe('writeBatch', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = await openPool(db.url, 2);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('stores readings, anomalies and rejects with every column as given', async () => {
+    const binary = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x0a, 0x00, 0xc3]);
+    const batch: BatchResult = {
+      rows: [
+        row('COL-1', T, { heartRate: 45, level: 'low', late: true, partition: 3, offset: '9007199254740993' }),
+        row('COL-2', T + 1, { heartRate: 250, level: 'critical_high', partition: 0, offset: '0' }),
+        row('COL-3', T + 2, { heartRate: 20, level: null, partition: 11, offset: '42' }),
+      ],
+      anomalies: [
+        { customerId: 'COL-1', eventTime: T, rule: 'bradycardia', severity: 'warning', detail: { messageId: 'slow', message: 'slow: 45 bpm', bpm: 45 } },
+        { customerId: 'COL-2', eventTime: T - 60_000, rule: 'sustained-high', severity: 'critical', detail: { messageId: 'x' }, episodeStart: T - 60_000, episodeEnd: T + 1 },
+      ],
+      rejects: [
+        reject('7', binary, { reason: 'invalid_utf8', detail: 'the message value is not valid UTF-8 text' }),
+        reject('8', Buffer.alloc(0), { reason: 'empty_message', detail: 'the message value is null (a tombstone)' }),
+        reject('9', Buffer.from('{"heart_rate":300}'), { reason: 'heart_rate_out_of_range', detail: 'heart_rate 300 is outside 20-250 bpm', validator: 'range', partition: 2, receivedAt: T + 5 }),
+        // V8's JSON.parse message quotes the input, NUL included: PostgreSQL text cannot hold NUL.
+        reject('10', Buffer.from('{"a":\u0000}'), { detail: 'Unexpected token \'\u0000\', "{"a":\u0000}" is not valid JSON' }),
+      ],
+    };
+    expect(await writeBatch(pool, batch)).toEqual({ readings: 3, anomalies: 2, rejects: 4 });
+
+    const readings = await pool.query(`SELECT customer_id, to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t, heart_rate, level, late, kafka_partition, kafka_offset::text
+      FROM heartbeats ORDER BY customer_id`);
+    expect(readings.rows).toEqual([
+      { customer_id: 'COL-1', t: us(T), heart_rate: 45, level: 'low', late: true, kafka_partition: 3, kafka_offset: '9007199254740993' },
+      { customer_id: 'COL-2', t: us(T + 1), heart_rate: 250, level: 'critical_high', late: false, kafka_partition: 0, kafka_offset: '0' },
+      { customer_id: 'COL-3', t: us(T + 2), heart_rate: 20, level: null, late: false, kafka_partition: 11, kafka_offset: '42' },
+    ]);
+
+    const anomalies = await pool.query(`SELECT customer_id, to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t, rule, severity, detail,
+      to_char(episode_start AT TIME ZONE 'UTC', ${UTC_US}) AS s, to_char(episode_end AT TIME ZONE 'UTC', ${UTC_US}) AS e FROM anomalies ORDER BY customer_id`);
+    expect(anomalies.rows).toEqual([
+      { customer_id: 'COL-1', t: us(T), rule: 'bradycardia', severity: 'warning', detail: { messageId: 'slow', message: 'slow: 45 bpm', bpm: 45 }, s: null, e: null },
+      { customer_id: 'COL-2', t: us(T - 60_000), rule: 'sustained-high', severity: 'critical', detail: { messageId: 'x' }, s: us(T - 60_000), e: us(T + 1) },
+    ]);
+
+    const rejects = await pool.query<{ raw: Buffer; reason: string; detail: string; validator: string; topic: string; kafka_partition: number; kafka_offset: string; r: string }>(
+      `SELECT raw, reason, detail, validator, topic, kafka_partition, kafka_offset::text, to_char(received_at AT TIME ZONE 'UTC', ${UTC_US}) AS r
+       FROM rejected_readings ORDER BY id`);
+    expect(rejects.rows.map((r) => r.raw.toString('hex'))).toEqual(batch.rejects.map((r) => r.raw.toString('hex')));
+    expect(rejects.rows.map(({ raw: _raw, detail: _detail, ...rest }) => rest)).toEqual([
+      { reason: 'invalid_utf8', validator: 'parse', topic: 'readings', kafka_partition: 1, kafka_offset: '7', r: us(T) },
+      { reason: 'empty_message', validator: 'parse', topic: 'readings', kafka_partition: 1, kafka_offset: '8', r: us(T) },
+      { reason: 'heart_rate_out_of_range', validator: 'range', topic: 'readings', kafka_partition: 2, kafka_offset: '9', r: us(T + 5) },
+      { reason: 'invalid_json', validator: 'parse', topic: 'readings', kafka_partition: 1, kafka_offset: '10', r: us(T) },
+    ]);
+    expect(rejects.rows.slice(0, 3).map((r) => r.detail)).toEqual(batch.rejects.slice(0, 3).map((r) => r.detail));
+    // The NUL is replaced, the rest of the explanation kept.
+    expect(rejects.rows[3]!.detail).toBe('Unexpected token \'\uFFFD\', "{"a":\uFFFD}" is not valid JSON');
+
+    // Redelivery of the same batch (crash before the offset commit) adds nothing, and says so.
+    expect(await writeBatch(pool, batch)).toEqual({ readings: 0, anomalies: 0, rejects: 0 });
+    expect(await count(pool, 'SELECT count(*) FROM heartbeats')).toBe(3);
+    expect(await count(pool, 'SELECT count(*) FROM anomalies')).toBe(2);
+    expect(await count(pool, 'SELECT count(*) FROM rejected_readings')).toBe(4);
+  });
+
+  it('completes an episode reported first as ongoing and later with its end, in one row', async () => {
+    const start = T + 3_600_000;
+    const ongoing: Anomaly = { customerId: 'EP-1', eventTime: start, rule: 'sustained-low', severity: 'warning', detail: { messageId: 'started', minutes: 10 }, episodeStart: start };
+    expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 1 });
+    const ended: Anomaly = { ...ongoing, severity: 'critical', detail: { messageId: 'ended', minutes: 25 }, episodeEnd: start + 25 * 60_000 };
+    expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 1 });
+    // Either report redelivered later (a rebalance replays an older chunk) changes nothing.
+    expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 0 });
+    expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0 });
+    const { rows } = await pool.query(`SELECT severity, detail, to_char(episode_start AT TIME ZONE 'UTC', ${UTC_US}) AS s,
+      to_char(episode_end AT TIME ZONE 'UTC', ${UTC_US}) AS e FROM anomalies WHERE customer_id = 'EP-1'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toEqual({ severity: 'critical', detail: { messageId: 'ended', minutes: 25 }, s: us(start), e: us(start + 25 * 60_000) });
+  });
+
+  it('writes 20,000 readings, 5,000 anomalies and 2,000 rejects in one call', async () => {
+    const base = T + 2 * 86_400_000;
+    const batch: BatchResult = {
+      rows: Array.from({ length: 20_000 }, (_, i) => row(`BIG-${i % 500}`, base + i, { heartRate: 20 + (i % 231), partition: i % 12, offset: String(i) })),
+      anomalies: Array.from({ length: 5000 }, (_, i): Anomaly => ({ customerId: `BIG-${i % 500}`, eventTime: base + i, rule: 'tachycardia', severity: 'warning', detail: { i } })),
+      rejects: Array.from({ length: 2000 }, (_, i) => reject(String(i), Buffer.from([i & 0xff, 0xff]), { topic: 'big' })),
+    };
+    expect(await writeBatch(pool, batch)).toEqual({ readings: 20_000, anomalies: 5000, rejects: 2000 });
+    expect(await count(pool, `SELECT count(*) FROM heartbeats WHERE customer_id LIKE 'BIG-%'`)).toBe(20_000);
+    expect(await count(pool, `SELECT count(*) FROM rejected_readings WHERE topic = 'big'`)).toBe(2000);
+  });
+
+  it('stores nothing of a batch in which one row breaks a CHECK', async () => {
+    const before = await Promise.all(['heartbeats', 'anomalies', 'rejected_readings'].map((t) => count(pool, `SELECT count(*) FROM ${t}`)));
+    const batch: BatchResult = {
+      rows: [row('ATOM-1', T), row('ATOM-2', T, { heartRate: 300 })],
+      anomalies: [{ customerId: 'ATOM-1', eventTime: T, rule: 'tachycardia', severity: 'warning', detail: {} }],
+      rejects: [reject('1', Buffer.from('x'), { topic: 'atomic' })],
+    };
+    await expect(writeBatch(pool, batch)).rejects.toMatchObject({ code: '23514' }); // check_violation
+    const after = await Promise.all(['heartbeats', 'anomalies', 'rejected_readings'].map((t) => count(pool, `SELECT count(*) FROM ${t}`)));
+    expect(after).toEqual(before);
+  });
+});

@@ -1,0 +1,77 @@
+// One broker of a 3-node cluster (replication 3, min.insync.replicas 2) stopped in the middle of a
+// stream: ingestion goes on with the two left, nothing is lost and nothing stored twice.
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKafka, plainClientConfig } from '../src/kafka/client.js';
+import { runCli, type RunningApp } from './support/app.js';
+import { createTestDatabase, openPool, silentLog, type TestDatabase } from './support/database.js';
+import {
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, produce, readingsReach, storedCounts, tempLogDir, waitUntil,
+} from './support/faults.js';
+import { javaProcessesUsing, memoryLogger, startTempCluster } from './support/kafka.js';
+
+const HALF = 20_000;
+const BAD_PER_HALF = 10;
+const LAYOUT = { partitions: 4, replicationFactor: 3, minInsyncReplicas: 2 };
+
+const { log } = memoryLogger('info');
+let cluster: Awaited<ReturnType<typeof startTempCluster>> | undefined;
+let db: TestDatabase;
+let pool: pg.Pool;
+let app: RunningApp | undefined;
+let logs: ReturnType<typeof tempLogDir>;
+
+beforeAll(async () => {
+  [cluster, db] = await Promise.all([startTempCluster(log, { nodes: 3 }), createTestDatabase()]);
+  pool = await openPool(db.url);
+  logs = tempLogDir();
+});
+
+afterAll(async () => {
+  await app?.stop('SIGKILL');
+  await pool?.end();
+  await db?.drop();
+  const dataDir = cluster?.dataDir;
+  await cluster?.stop();
+  if (dataDir !== undefined) expect(await javaProcessesUsing(dataDir)).toEqual([]);
+  logs?.remove();
+});
+
+/** The node leading partition 0 of `topic`: stopping it forces a leader election mid-stream. */
+async function leaderOfPartitionZero(brokers: string[], topic: string): Promise<number> {
+  const admin = createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'admin').admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('heartbeat consume on a 3-node cluster losing one broker', () => {
+  it('keeps ingesting with one broker down and stores every reading exactly once', async () => {
+    const brokers = cluster!.brokers;
+    const names = faultNames('cluster-fault');
+    await createTopics(brokers, names, LAYOUT);
+    const before = knownTraffic(HALF, BAD_PER_HALF, { tag: 'before' });
+    await produce(brokers, names.readings, before.messages);
+
+    app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, RETRY_MAX_DELAY_MS: '2000' }));
+    await app.waitForLog((l) => l.msg === 'workers consuming');
+    await readingsReach(pool, HALF / 4, 120_000);
+
+    await cluster!.stopNode(await leaderOfPartitionZero(brokers, names.readings));
+    // With the node still down: what was produced before and during the outage is all stored.
+    const during = knownTraffic(HALF, BAD_PER_HALF, { tag: 'during' });
+    await produce(brokers, names.readings, during.messages);
+    await readingsReach(pool, 2 * HALF, 180_000);
+    const bad = [...before.bad, ...during.bad];
+    await waitUntil(async () => ((await storedCounts(pool)).rejects >= bad.length ? true : undefined), 60_000, `${bad.length} stored rejects`);
+    expect(await app.stop('SIGINT')).toBe(0);
+
+    expect(await storedCounts(pool)).toEqual({ readings: 2 * HALF, distinctReadings: 2 * HALF, rejects: bad.length, distinctRejects: bad.length });
+    const copies = await deadLetterValues(brokers, names.deadLetter, bad);
+    expect(bad.filter((v) => !copies.has(v))).toEqual([]);
+  }, 300_000);
+});

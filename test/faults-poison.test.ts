@@ -1,0 +1,67 @@
+// Poison input never blocks its partition: a message near the broker's size limit and a burst of
+// large garbage from one device are rejected, kept (row and dead-letter copy), and the readings
+// behind them on the same partition are stored.
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli, type RunningApp } from './support/app.js';
+import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import {
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, produce, readingsReach, storedCounts, storedRejects, tempLogDir, waitUntil,
+} from './support/faults.js';
+
+const READINGS = 1000;
+const GARBAGE = 150;
+// One partition: everything below queues behind the poison.
+const LAYOUT = { partitions: 1 };
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let app: RunningApp | undefined;
+let logs: ReturnType<typeof tempLogDir>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = await openPool(db.url);
+  logs = tempLogDir();
+});
+
+afterAll(async () => {
+  await app?.stop('SIGKILL');
+  await pool?.end();
+  await db?.drop();
+  logs?.remove();
+});
+
+describe('heartbeat consume fed poison', () => {
+  it('rejects and keeps oversized and garbage messages and stores the readings queued behind them', async () => {
+    const brokers = inject('kafkaBrokers');
+    const names = faultNames('poison');
+    await createTopics(brokers, names, LAYOUT);
+    const first = knownTraffic(READINGS, 0, { tag: 'first' });
+    const then = knownTraffic(READINGS, 0, { tag: 'then' });
+    // Random bytes do not compress: ~1,000,000 bytes is just under the broker's message limit, and
+    // the garbage burst (~14.7 KB each: under input.maxMessageBytes, so each one is parsed and fails as
+  // invalid_json; one device key) weighs over 2 MB together.
+    const huge = randomBytes(1_000_000);
+    const garbage = Array.from({ length: GARBAGE }, () => `{${randomBytes(11_000).toString('base64')}`);
+    await produce(brokers, names.readings, first.messages);
+    await produce(brokers, names.readings, [{ key: 'device-poison', value: huge }]);
+    await produce(brokers, names.readings, garbage.map((value) => ({ key: 'device-poison', value })));
+    await produce(brokers, names.readings, then.messages);
+
+    app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, WORKERS: '1' }));
+    await readingsReach(pool, 2 * READINGS, 120_000);
+    await waitUntil(async () => ((await storedCounts(pool)).rejects >= GARBAGE + 1 ? true : undefined), 60_000, `${GARBAGE + 1} stored rejects`);
+    expect(await app.stop('SIGINT')).toBe(0);
+
+    expect(await storedCounts(pool)).toEqual({ readings: 2 * READINGS, distinctReadings: 2 * READINGS, rejects: GARBAGE + 1, distinctRejects: GARBAGE + 1 });
+    const rejects = await storedRejects(pool);
+    const { rows } = await pool.query<{ raw: Buffer }>(`SELECT raw FROM rejected_readings WHERE reason = 'too_large'`);
+    expect(rows.map((r) => r.raw.equals(huge))).toEqual([true]);
+    expect(garbage.filter((g) => rejects.get(g) !== 'invalid_json')).toEqual([]);
+    // Every garbage message has its dead-letter copy, byte for byte.
+    const copies = await deadLetterValues(brokers, names.deadLetter, garbage);
+    expect(garbage.filter((g) => !copies.has(g))).toEqual([]);
+  }, 240_000);
+});

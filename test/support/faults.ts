@@ -1,0 +1,223 @@
+// Fault tests' shared parts: known traffic (N distinct valid readings plus a few bad messages), the
+// real app's env for one test, and the database and dead-letter checks of "each exactly once".
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import type { AppConfig } from '../../src/config.js';
+import { startBatchConsumer } from '../../src/kafka/batch-consumer.js';
+import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
+import { createPublisher, type OutboundMessage } from '../../src/kafka/producer.js';
+import { ensureTopics } from '../../src/kafka/topics.js';
+import { silentLog, testConfig } from './database.js';
+import { uniqueGroup, uniqueTopic } from './kafka.js';
+
+/** What a test produced: the messages, and how many of them are valid readings or bad input. */
+export interface KnownTraffic {
+  messages: OutboundMessage[];
+  valid: number;
+  /** The raw values of the bad messages, each unique, so their dead-letter copies can be matched. */
+  bad: string[];
+}
+
+/**
+ * `readings` valid readings, each a distinct (customer_id, timestamp), keyed by customer, with
+ * `bad` malformed or out-of-range messages spread evenly among them. `tag` keeps the customers of
+ * two batches of traffic in one test apart; `padding` adds that many bytes of hard-to-compress
+ * text in an extra field (ignored by the app), to make a backlog weigh in memory.
+ */
+export function knownTraffic(readings: number, bad: number, { customers = 200, tag = 'a', padding = 0 } = {}): KnownTraffic {
+  const noise = padding === 0 ? '' : randomBytes(1 << 20).toString('base64');
+  // Whole seconds in the recent past: inside the range plugin's window, at distinct instants.
+  const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+  const messages: OutboundMessage[] = [];
+  const badValues: string[] = [];
+  const every = bad === 0 ? Number.POSITIVE_INFINITY : Math.floor(readings / bad);
+  for (let i = 0; i < readings; i += 1) {
+    const customer = `fault-${tag}-${String(i % customers).padStart(4, '0')}`;
+    const timestamp = base + Math.floor(i / customers) * 1000;
+    const reading: Record<string, unknown> = { customer_id: customer, timestamp, heart_rate: 60 + (i % 40), device_id: `dev-${customer}` };
+    if (padding > 0) {
+      const at = (i * 7919) % (noise.length - padding);
+      reading.note = noise.slice(at, at + padding);
+    }
+    messages.push({ key: customer, value: JSON.stringify(reading) });
+    if (badValues.length < bad && i % every === every - 1) {
+      // Alternate the reasons: unparseable, a missing field, a validator's refusal.
+      const n = badValues.length;
+      const value = [`{"customer_id":"${customer}","bad":${n},`, JSON.stringify({ customer_id: customer, timestamp, bad: n }), JSON.stringify({ customer_id: customer, timestamp: timestamp + 500, heart_rate: 900 + n })][n % 3]!;
+      badValues.push(value);
+      messages.push({ key: customer, value });
+    }
+  }
+  return { messages, valid: readings, bad: badValues };
+}
+
+/** Topic names and group of one test, unique to it. */
+export interface FaultNames {
+  readings: string;
+  deadLetter: string;
+  alerts: string;
+  group: string;
+}
+
+export function faultNames(prefix: string): FaultNames {
+  return { readings: uniqueTopic(`${prefix}`), deadLetter: uniqueTopic(`${prefix}-dlq`), alerts: uniqueTopic(`${prefix}-alerts`), group: uniqueGroup(prefix) };
+}
+
+/** Topic layout of a test: partitions, and replication on a multi-node cluster. */
+export interface TopicLayout {
+  partitions: number;
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
+}
+
+function topicsConfig(brokers: string[], names: FaultNames, layout: TopicLayout): AppConfig {
+  const base = testConfig();
+  return {
+    ...base,
+    kafka: {
+      ...base.kafka, brokers,
+      topics: { readings: names.readings, deadLetter: names.deadLetter, alerts: names.alerts },
+      partitions: layout.partitions, replicationFactor: layout.replicationFactor ?? 1, minInsyncReplicas: layout.minInsyncReplicas ?? 1,
+    },
+  };
+}
+
+/** Creates the test's topics as the app would, so a backlog can be produced before the app starts. */
+export async function createTopics(brokers: string[], names: FaultNames, layout: TopicLayout): Promise<void> {
+  await ensureTopics(topicsConfig(brokers, names, layout), silentLog);
+}
+
+/** Publishes `messages` to `topic` (acks from all in-sync replicas) in slices, then disconnects. */
+export async function produce(brokers: string[], topic: string, messages: OutboundMessage[]): Promise<void> {
+  const publisher = await createPublisher(createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'producer'));
+  try {
+    // Slices stay under the broker's 1 MB request limit even uncompressed.
+    let slice: OutboundMessage[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      slice.push(message);
+      bytes += String(message.value).length;
+      if (slice.length === 2000 || bytes > 512 * 1024) {
+        await publisher.send(topic, slice);
+        slice = [];
+        bytes = 0;
+      }
+    }
+    await publisher.send(topic, slice);
+  } finally {
+    await publisher.disconnect();
+  }
+}
+
+/** The env of the real app for one test; `logDir` is removed by the caller. */
+export function appEnv(brokers: string[], names: FaultNames, databaseUrl: string, layout: TopicLayout, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: names.readings, KAFKA_DLQ_TOPIC: names.deadLetter, KAFKA_ALERTS_TOPIC: names.alerts,
+    KAFKA_GROUP_ID: names.group, KAFKA_PARTITIONS: String(layout.partitions),
+    KAFKA_REPLICATION_FACTOR: String(layout.replicationFactor ?? 1), KAFKA_MIN_INSYNC_REPLICAS: String(layout.minInsyncReplicas ?? 1),
+    // A fault must be survived by the app's own retries, never hidden by a fallback it starts.
+    KAFKA_LOCAL_AUTOSTART: 'false', DATABASE_EMBEDDED_FALLBACK: 'false',
+    DATABASE_URL: databaseUrl, WORKERS: '2', LOG_LEVEL: 'info', ...extra,
+  };
+}
+
+/** A temporary LOG_DIR for one app run. */
+export function tempLogDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hb-fault-logs-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What the database holds: rows, and the same counted by identity (a duplicate makes them differ). */
+export interface StoredCounts {
+  readings: number;
+  distinctReadings: number;
+  rejects: number;
+  distinctRejects: number;
+}
+
+export async function storedCounts(pool: pg.Pool): Promise<StoredCounts> {
+  const { rows } = await pool.query<StoredCounts>(`SELECT
+      (SELECT count(*) FROM heartbeats)::int AS readings,
+      (SELECT count(DISTINCT (customer_id, event_time)) FROM heartbeats)::int AS "distinctReadings",
+      (SELECT count(*) FROM rejected_readings)::int AS rejects,
+      (SELECT count(DISTINCT (topic, kafka_partition, kafka_offset)) FROM rejected_readings)::int AS "distinctRejects"`);
+  return rows[0]!;
+}
+
+/** Stored readings so far (0 while the database is unreachable). */
+export async function readingCount(pool: pg.Pool): Promise<number> {
+  try {
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats');
+    return rows[0]!.n;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls `probe` until it returns a value, or throws after timeoutMs naming what was awaited. */
+export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string), pollMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** Waits until the database holds at least `count` readings; returns the count seen. */
+export function readingsReach(pool: pg.Pool, count: number, timeoutMs: number): Promise<number> {
+  let last = 0;
+  return waitUntil(async () => {
+    last = await readingCount(pool);
+    return last >= count ? last : undefined;
+  }, timeoutMs, () => `${count} stored readings (last count ${last})`, 50);
+}
+
+/** The bad messages stored in rejected_readings, by raw value, with their reasons. */
+export async function storedRejects(pool: pg.Pool): Promise<Map<string, string>> {
+  const { rows } = await pool.query<{ raw: Buffer; reason: string }>('SELECT raw, reason FROM rejected_readings');
+  return new Map(rows.map((r) => [r.raw.toString(), r.reason]));
+}
+
+/**
+ * Reads the dead-letter topic from the start with a group of its own until every value in
+ * `expected` has a copy (or timeoutMs passes); returns the values seen.
+ */
+export async function deadLetterValues(brokers: string[], topic: string, expected: readonly string[], timeoutMs = 60_000): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const missing = () => expected.filter((v) => !seen.has(v));
+  let done: () => void = () => undefined;
+  const complete = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const consumer = await startBatchConsumer(createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'dlq-reader'), {
+    groupId: uniqueGroup('dlq-reader'), topic, chunkSize: 1000, fromBeginning: true, log: silentLog, maxWaitMs: 100,
+    async onChunk(messages) {
+      for (const m of messages) seen.add(m.value?.toString() ?? '');
+      if (missing().length === 0) done();
+      return true;
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([complete, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+  } finally {
+    clearTimeout(timer);
+    await consumer.stop();
+  }
+  return seen;
+}
+
+/** Resident memory of a process, in MB, from /proc/<pid>/status (undefined once it exited). */
+export function residentMb(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}

@@ -93,13 +93,24 @@ export async function pluginFiles(dir: string): Promise<string[]> {
   return files;
 }
 
+/**
+ * Node decides a .ts/.js file's module format from the nearest package.json. A plugins directory
+ * outside this repo (no package.json saying "type": "module") loads as CommonJS, and its `import`
+ * lines fail with errors that do not say so; name the fix.
+ */
+function moduleFormatHint(cause: unknown): string {
+  const { code, message } = (cause ?? {}) as { code?: string; message?: string };
+  const cjs = code === 'ERR_REQUIRE_CYCLE_MODULE' || code === 'ERR_REQUIRE_ESM' || /outside a module|require\(\) of ES Module/.test(message ?? '');
+  return cjs ? ' (the file was loaded as CommonJS: put a package.json with {"type": "module"} in the plugins directory)' : '';
+}
+
 /** Imports one plugin file and checks its export against the contract and its file name. */
 export async function importPlugin(file: string): Promise<PluginDefinition> {
   let module: { default?: unknown };
   try {
     module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (cause) {
-    throw new PluginLoadError(file, `Plugin ${file}: cannot be loaded: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    throw new PluginLoadError(file, `Plugin ${file}: cannot be loaded: ${(cause as Error)?.message ?? String(cause)}${moduleFormatHint(cause)}`, { cause });
   }
   if (module.default === undefined) {
     throw new PluginLoadError(file, `Plugin ${file}: no default export; export default defineRule({ meta, create })`);

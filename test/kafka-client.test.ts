@@ -2,9 +2,11 @@
 // secrets never reach the logs, and a bad TLS CA file is a config error naming the key.
 import { describe, expect, it } from 'vitest';
 import type { AppError } from '../src/errors.js';
-import { createKafka } from '../src/kafka/client.js';
+import { logLevel } from 'kafkajs';
+import { createKafka, pinoLogCreator } from '../src/kafka/client.js';
 import { memoryLogger, testConfig } from './support/kafka.js';
 
+const PINO_INFO = 30;
 const PINO_ERROR = 50;
 
 describe('createKafka', () => {
@@ -47,5 +49,17 @@ describe('createKafka', () => {
     })();
     expect(error?.code).toBe('CONFIG_INVALID');
     expect(error?.key).toBe('kafka.ssl.caFile');
+  });
+
+  it('logs a rebalance answer as info and other broker errors as errors', () => {
+    const { log, lines } = memoryLogger('debug');
+    const write = pinoLogCreator(log)();
+    const entry = (error: string) => ({ timestamp: '', logger: 'kafkajs', message: 'Response Heartbeat(key: 12, version: 3)', error });
+    write({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: entry('The group is rebalancing, so a rejoin is needed') });
+    write({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: entry('Not authorized to access group') });
+    expect(lines.map((l) => [l.level, l.error])).toEqual([
+      [PINO_INFO, 'The group is rebalancing, so a rejoin is needed'],
+      [PINO_ERROR, 'Not authorized to access group'],
+    ]);
   });
 });

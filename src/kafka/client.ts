@@ -46,6 +46,13 @@ function kafkajsLevel(level: string): logLevel {
   }
 }
 
+/**
+ * Broker answers kafkajs logs as errors although they are the normal course of a consumer group:
+ * every worker that joins or leaves makes the others' heartbeats answer "rebalancing". Logged as
+ * info, so an error line in logs/ means something an operator should look at.
+ */
+const ROUTINE_BROKER_ANSWERS = /group is rebalancing|rejoin is needed/i;
+
 /** A kafkajs logCreator writing to `log` (component kafka, the kafkajs namespace in the object). */
 export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
   const child = log.child({ component: 'kafka' });
@@ -53,7 +60,8 @@ export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
     // timestamp and logger duplicate pino's own fields.
     const { message, timestamp: _t, logger: _l, ...extra } = entry;
     const data = { namespace, ...extra };
-    if (level === logLevel.ERROR) child.error(data, message);
+    if (level === logLevel.ERROR && ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''))) child.info(data, message);
+    else if (level === logLevel.ERROR) child.error(data, message);
     else if (level === logLevel.WARN) child.warn(data, message);
     else if (level === logLevel.INFO) child.info(data, message);
     else child.debug(data, message);

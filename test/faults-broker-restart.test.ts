@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type RunningApp } from './support/app.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, produce, readingsReach, storedCounts, tempLogDir, waitUntil,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, tempLogDir, waitUntil,
 } from './support/faults.js';
+import { publish } from './support/pipeline.js';
 import { javaProcessesUsing, memoryLogger, startTempCluster } from './support/kafka.js';
 
 const HALF = 20_000;
@@ -42,7 +43,7 @@ describe('heartbeat consume while its Kafka broker restarts', () => {
     const names = faultNames('broker-restart');
     await createTopics(brokers, names, LAYOUT);
     const before = knownTraffic(HALF, BAD_PER_HALF, { tag: 'before' });
-    await produce(brokers, names.readings, before.messages);
+    await publish(names.readings, before.messages, { brokers });
 
     app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, RETRY_MAX_DELAY_MS: '2000' }));
     await app.waitForLog((l) => l.msg === 'workers consuming');
@@ -56,7 +57,7 @@ describe('heartbeat consume while its Kafka broker restarts', () => {
 
     // Readings produced after the restart arrive too: the workers are consuming again, not just draining.
     const after = knownTraffic(HALF, BAD_PER_HALF, { tag: 'after' });
-    await produce(brokers, names.readings, after.messages);
+    await publish(names.readings, after.messages, { brokers });
     await readingsReach(pool, 2 * HALF, 180_000);
     const bad = [...before.bad, ...after.bad];
     await waitUntil(async () => ((await storedCounts(pool)).rejects >= bad.length ? true : undefined), 60_000, `${bad.length} stored rejects`);

@@ -6,8 +6,9 @@ import { createKafka, plainClientConfig } from '../src/kafka/client.js';
 import { runCli, type RunningApp } from './support/app.js';
 import { createTestDatabase, openPool, silentLog, type TestDatabase } from './support/database.js';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, produce, readingsReach, storedCounts, tempLogDir, waitUntil,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, tempLogDir, waitUntil,
 } from './support/faults.js';
+import { publish } from './support/pipeline.js';
 import { javaProcessesUsing, memoryLogger, startTempCluster } from './support/kafka.js';
 
 const HALF = 20_000;
@@ -55,7 +56,7 @@ describe('heartbeat consume on a 3-node cluster losing one broker', () => {
     const names = faultNames('cluster-fault');
     await createTopics(brokers, names, LAYOUT);
     const before = knownTraffic(HALF, BAD_PER_HALF, { tag: 'before' });
-    await produce(brokers, names.readings, before.messages);
+    await publish(names.readings, before.messages, { brokers });
 
     app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, RETRY_MAX_DELAY_MS: '2000' }));
     await app.waitForLog((l) => l.msg === 'workers consuming');
@@ -64,7 +65,7 @@ describe('heartbeat consume on a 3-node cluster losing one broker', () => {
     await cluster!.stopNode(await leaderOfPartitionZero(brokers, names.readings));
     // With the node still down: what was produced before and during the outage is all stored.
     const during = knownTraffic(HALF, BAD_PER_HALF, { tag: 'during' });
-    await produce(brokers, names.readings, during.messages);
+    await publish(names.readings, during.messages, { brokers });
     await readingsReach(pool, 2 * HALF, 180_000);
     const bad = [...before.bad, ...during.bad];
     await waitUntil(async () => ((await storedCounts(pool)).rejects >= bad.length ? true : undefined), 60_000, `${bad.length} stored rejects`);

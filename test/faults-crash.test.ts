@@ -5,9 +5,10 @@ import type pg from 'pg';
 import { runCli, type RunningApp } from './support/app.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, produce, readingCount, readingsReach, storedCounts, storedRejects,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingCount, readingsReach, storedCounts, storedRejects,
   tempLogDir, waitUntil,
 } from './support/faults.js';
+import { publish } from './support/pipeline.js';
 
 const READINGS = 60_000;
 const BAD = 30;
@@ -38,7 +39,7 @@ describe('heartbeat consume killed with SIGKILL while draining a backlog', () =>
     const names = faultNames('crash');
     await createTopics(brokers, names, LAYOUT);
     const traffic = knownTraffic(READINGS, BAD);
-    await produce(brokers, names.readings, traffic.messages);
+    await publish(names.readings, traffic.messages, { brokers });
     const env = appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir });
     const start = () => {
       const app = runCli(['consume'], env);
@@ -55,16 +56,13 @@ describe('heartbeat consume killed with SIGKILL while draining a backlog', () =>
       const stored = await readingCount(pool);
       const remaining = READINGS - stored;
       const target = stored + Math.max(1, Math.floor(remaining * (0.1 + 0.3 * Math.random())));
-      console.log('T', new Date().toISOString(), 'started', stored, 'target', target);
       killedAt.push(await readingsReach(pool, target, 120_000));
-      console.log('T', new Date().toISOString(), 'kill at', killedAt.at(-1));
       expect(await app.stop('SIGKILL')).toBe(137);
     }
     expect(killedAt.at(-1)).toBeLessThan(READINGS);
 
     const last = start();
     await readingsReach(pool, READINGS, 180_000);
-    console.log('T', new Date().toISOString(), 'all stored');
     await waitUntil(async () => ((await storedCounts(pool)).rejects >= BAD ? true : undefined), 60_000, `${BAD} stored rejects`);
     expect(await last.stop('SIGINT')).toBe(0);
 

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, type RunningApp } from './support/app.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, produce, readingsReach, storedCounts, storedRejects, tempLogDir, waitUntil,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, storedRejects, tempLogDir, waitUntil,
 } from './support/faults.js';
+import { publish } from './support/pipeline.js';
 
 const READINGS = 1000;
 const GARBAGE = 150;
@@ -45,10 +46,10 @@ describe('heartbeat consume fed poison', () => {
   // invalid_json; one device key) weighs over 2 MB together.
     const huge = randomBytes(1_000_000);
     const garbage = Array.from({ length: GARBAGE }, () => `{${randomBytes(11_000).toString('base64')}`);
-    await produce(brokers, names.readings, first.messages);
-    await produce(brokers, names.readings, [{ key: 'device-poison', value: huge }]);
-    await produce(brokers, names.readings, garbage.map((value) => ({ key: 'device-poison', value })));
-    await produce(brokers, names.readings, then.messages);
+    await publish(names.readings, first.messages, { brokers });
+    await publish(names.readings, [{ key: 'device-poison', value: huge }], { brokers });
+    await publish(names.readings, garbage.map((value) => ({ key: 'device-poison', value })), { brokers });
+    await publish(names.readings, then.messages, { brokers });
 
     app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, WORKERS: '1' }));
     await readingsReach(pool, 2 * READINGS, 120_000);

@@ -8,8 +8,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/store/embed
 import { runCli, type RunningApp } from './support/app.js';
 import { freePort, openPool, silentLog, tempDirForPostgres, waitForNoProcessesOf } from './support/database.js';
 import {
-  appEnv, createTopics, faultNames, knownTraffic, produce, readingsReach, residentMb, storedCounts, tempLogDir, waitUntil,
+  appEnv, createTopics, faultNames, knownTraffic, readingsReach, residentMb, storedCounts, tempLogDir, waitUntil,
 } from './support/faults.js';
+import { publish } from './support/pipeline.js';
 
 const READINGS = 40_000;
 const BAD = 12;
@@ -47,7 +48,7 @@ describe('heartbeat consume while its PostgreSQL restarts', () => {
     const names = faultNames('pg-restart');
     await createTopics(brokers, names, LAYOUT);
     const traffic = knownTraffic(READINGS, BAD, { padding: PADDING });
-    await produce(brokers, names.readings, traffic.messages);
+    await publish(names.readings, traffic.messages, { brokers });
 
     const url = server!.url('heartbeat');
     app = runCli(['consume'], appEnv(brokers, names, url, LAYOUT, { LOG_DIR: logs.dir, RETRY_MAX_DELAY_MS: '2000' }));
@@ -74,7 +75,6 @@ describe('heartbeat consume while its PostgreSQL restarts', () => {
         clearInterval(sampler);
       }
       // Had the workers kept fetching, the ~120 MB backlog would be in memory by now.
-      console.log('RSS', { downAt, peak });
       expect(peak - downAt, `RSS ${downAt.toFixed(0)} MB when the database went away, ${peak.toFixed(0)} MB at most while away`).toBeLessThan(40);
 
       server = await startEmbeddedPostgres({ dataDir, port, log: silentLog });

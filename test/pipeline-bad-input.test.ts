@@ -3,14 +3,12 @@
 // into valid traffic. Each bad one is rejected with its specific reason, in the table and on the
 // dead-letter topic; no worker restarts; every valid reading is stored exactly once.
 import { randomBytes } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../src/kafka/producer.js';
 import { malformedReason, OUT_OF_RANGE_REASON } from '../src/simulator/malformed.js';
 import { robustnessTraffic } from '../src/simulator/scenario.js';
 import { runCli } from './support/app.js';
-import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
-import { explainFailure, pipelineNames, publish, readTopicToEnd, waitForCounts, type PipelineNames } from './support/pipeline.js';
+import { explainFailure, usePipeline, publish, readTopicToEnd, waitForCounts } from './support/pipeline.js';
 
 const MINUTE = 60_000;
 
@@ -66,21 +64,10 @@ function huge(t: number): Known[] {
 }
 
 describe('bad input through the running pipeline', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let names: PipelineNames;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = await openPool(db.url);
-    names = pipelineNames('bad-input', db.url);
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-    names?.cleanup();
-  });
+  const fixture = usePipeline('bad-input');
 
   it('rejects every bad message with its reason (table and dead-letter topic), restarts no worker, and stores every valid reading once', { timeout: 180_000 }, async () => {
+    const { pool, names } = fixture;
     const start = Date.now() - 20 * MINUTE;
     const traffic = robustnessTraffic({ count: 10_000, seed: 7, startMs: start, customers: 500, validPerBad: 2 });
     const known: Known[] = [];

@@ -3,12 +3,11 @@
 // stored once with its level and anomalies, or rejected with its reason in the table AND on the
 // dead-letter topic with the original bytes. Also `heartbeat scenario`: publishes and prints them.
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scenarioCases, type ExpectedOutcome } from '../src/simulator/scenario.js';
 import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import {
-  count, pipelineNames, publish, readingMessage, readTopicToEnd, runCommand, waitForCounts, type PipelineNames, type ReadMessage,
+  count, usePipeline, publish, readingMessage, readTopicToEnd, runCommand, waitForCounts, type PipelineNames, type ReadMessage,
 } from './support/pipeline.js';
 
 /** A message whose outcome the test knows. */
@@ -85,21 +84,10 @@ async function expectOutcomes(pool: pg.Pool, topic: string, cases: KnownCase[], 
 }
 
 describe('the pipeline, end to end', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let names: PipelineNames;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = await openPool(db.url);
-    names = pipelineNames('e2e', db.url);
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-    names?.cleanup();
-  });
+  const fixture = usePipeline('e2e');
 
   it('stores every valid reading once with its level and anomalies, and keeps every bad one with its reason in the table and the dead-letter topic', async () => {
+    const { pool, names } = fixture;
     const base = Date.now() - 10 * MINUTE;
     const cases: KnownCase[] = scenarioCases(base);
     // Plain traffic after the cases: 40 customers, one normal reading every 5 s for ~3 minutes.
@@ -138,21 +126,10 @@ describe('the pipeline, end to end', () => {
 });
 
 describe('heartbeat scenario', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let names: PipelineNames;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = await openPool(db.url);
-    names = pipelineNames('scenario', db.url);
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-    names?.cleanup();
-  });
+  const fixture = usePipeline('scenario');
 
   it('publishes the scenario cases, prints each with its expected outcome, and the running app gives exactly those outcomes', async () => {
+    const { pool, names } = fixture;
     const app = await startConsumer(names);
     let printed: KnownCase[];
     try {

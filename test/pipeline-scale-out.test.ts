@@ -1,11 +1,9 @@
 // Scaling out: two `consume` instances in one group split the partitions between them; stopping
 // one (SIGTERM) while traffic flows hands its partitions to the other with nothing lost and
 // nothing stored twice.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
-import { explainFailure, pipelineNames, publish, readingMessage, waitForCounts, type PipelineNames } from './support/pipeline.js';
+import { explainFailure, usePipeline, publish, readingMessage, waitForCounts } from './support/pipeline.js';
 
 const PARTITIONS = 6;
 const ALL = Array.from({ length: PARTITIONS }, (_, i) => i);
@@ -33,21 +31,10 @@ function readings(from: number, seconds: number) {
 }
 
 describe('two instances of consume', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let names: PipelineNames;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = await openPool(db.url);
-    names = pipelineNames('scale', db.url, { WORKERS: '1', KAFKA_PARTITIONS: String(PARTITIONS) });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-    names?.cleanup();
-  });
+  const fixture = usePipeline('scale', { WORKERS: '1', KAFKA_PARTITIONS: String(PARTITIONS) });
 
   it('split the partitions, and a stopped one hands its partitions over with nothing lost or stored twice', async () => {
+    const { pool, names } = fixture;
     const base = Date.now() - 15 * 60_000;
     const before = readings(base, 30), during = readings(base + 60_000, 60), after = readings(base + 180_000, 30);
     const a = runCli(['consume'], names.env);

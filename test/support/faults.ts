@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { AppConfig } from '../../src/config.js';
 import { startBatchConsumer } from '../../src/kafka/batch-consumer.js';
 import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
-import { createPublisher, type OutboundMessage } from '../../src/kafka/producer.js';
+import type { OutboundMessage } from '../../src/kafka/producer.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
 import { silentLog, testConfig } from './database.js';
 import { uniqueGroup, uniqueTopic } from './kafka.js';
@@ -88,28 +88,6 @@ function topicsConfig(brokers: string[], names: FaultNames, layout: TopicLayout)
 /** Creates the test's topics as the app would, so a backlog can be produced before the app starts. */
 export async function createTopics(brokers: string[], names: FaultNames, layout: TopicLayout): Promise<void> {
   await ensureTopics(topicsConfig(brokers, names, layout), silentLog);
-}
-
-/** Publishes `messages` to `topic` (acks from all in-sync replicas) in slices, then disconnects. */
-export async function produce(brokers: string[], topic: string, messages: OutboundMessage[]): Promise<void> {
-  const publisher = await createPublisher(createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'producer'));
-  try {
-    // Slices stay under the broker's 1 MB request limit even uncompressed.
-    let slice: OutboundMessage[] = [];
-    let bytes = 0;
-    for (const message of messages) {
-      slice.push(message);
-      bytes += String(message.value).length;
-      if (slice.length === 2000 || bytes > 512 * 1024) {
-        await publisher.send(topic, slice);
-        slice = [];
-        bytes = 0;
-      }
-    }
-    await publisher.send(topic, slice);
-  } finally {
-    await publisher.disconnect();
-  }
 }
 
 /** The env of the real app for one test; `logDir` is removed by the caller. */

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
 import { createPublisher, type OutboundMessage } from '../../src/kafka/producer.js';
-import { silentLog } from './database.js';
+import { createTestDatabase, openPool, silentLog, type TestDatabase } from './database.js';
 import { uniqueGroup, uniqueTopic } from './kafka.js';
 
 /** The names one test file's app instances share, and the env that hands them to the CLI. */
@@ -40,14 +40,47 @@ export function pipelineNames(prefix: string, databaseUrl: string, extra: Record
   };
 }
 
-const client = () => createKafka(plainClientConfig(inject('kafkaBrokers'), 'heartbeat-test'), silentLog, 'pipeline-test');
+/** What a describe block running the pipeline needs: its own database, a pool on it, its own names. */
+export interface PipelineFixture {
+  readonly db: TestDatabase;
+  readonly pool: pg.Pool;
+  readonly names: PipelineNames;
+}
 
 /**
- * Publishes `messages` in order (in slices, so no record batch nears the broker's size limit).
- * compress: false sends each byte as given, e.g. to test payloads near message.max.bytes.
+ * Gives the calling describe block a fresh test database, a pool and pipelineNames(prefix, ..., extra),
+ * made before its tests and dropped after them. Read the fields inside the tests (they are set in beforeAll).
  */
-export async function publish(topic: string, messages: OutboundMessage[], options: { compress?: boolean; slice?: number } = {}): Promise<void> {
-  const publisher = await createPublisher(client(), { compress: options.compress });
+export function usePipeline(prefix: string, extra: Record<string, string> = {}): PipelineFixture {
+  const fixture = {} as { db: TestDatabase; pool: pg.Pool; names: PipelineNames };
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.pool = await openPool(fixture.db.url);
+    fixture.names = pipelineNames(prefix, fixture.db.url, extra);
+  });
+  afterAll(async () => {
+    await fixture.pool?.end();
+    await fixture.db?.drop();
+    fixture.names?.cleanup();
+  });
+  return fixture;
+}
+
+const client = (brokers = inject('kafkaBrokers')) => createKafka(plainClientConfig(brokers, 'heartbeat-test'), silentLog, 'pipeline-test');
+
+/** Options of publish. */
+export interface PublishOptions {
+  /** Default: the suite's broker. Fault tests pass the brokers of their own cluster. */
+  brokers?: string[];
+  /** false sends each byte as given, e.g. to test payloads near message.max.bytes. */
+  compress?: boolean;
+  /** Messages per send (default 2000); the publisher also splits sends by bytes. */
+  slice?: number;
+}
+
+/** Publishes `messages` in order, acknowledged by all in-sync replicas, then disconnects. */
+export async function publish(topic: string, messages: OutboundMessage[], options: PublishOptions = {}): Promise<void> {
+  const publisher = await createPublisher(client(options.brokers), { compress: options.compress });
   try {
     const slice = options.slice ?? 2000;
     for (let i = 0; i < messages.length; i += slice) await publisher.send(topic, messages.slice(i, i + slice));

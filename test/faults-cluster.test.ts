@@ -1,42 +1,18 @@
 // One broker of a 3-node cluster (replication 3, min.insync.replicas 2) stopped in the middle of a
 // stream: ingestion goes on with the two left, nothing is lost and nothing stored twice.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKafka, plainClientConfig } from '../src/kafka/client.js';
-import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, openPool, silentLog, type TestDatabase } from './support/database.js';
+import { silentLog } from './support/database.js';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, tempLogDir, waitUntil,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, useFaultRig, waitUntil,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
-import { javaProcessesUsing, memoryLogger, startTempCluster } from './support/kafka.js';
 
 const HALF = 20_000;
 const BAD_PER_HALF = 10;
 const LAYOUT = { partitions: 4, replicationFactor: 3, minInsyncReplicas: 2 };
 
-const { log } = memoryLogger('info');
-let cluster: Awaited<ReturnType<typeof startTempCluster>> | undefined;
-let db: TestDatabase;
-let pool: pg.Pool;
-let app: RunningApp | undefined;
-let logs: ReturnType<typeof tempLogDir>;
-
-beforeAll(async () => {
-  [cluster, db] = await Promise.all([startTempCluster(log, { nodes: 3 }), createTestDatabase()]);
-  pool = await openPool(db.url);
-  logs = tempLogDir();
-});
-
-afterAll(async () => {
-  await app?.stop('SIGKILL');
-  await pool?.end();
-  await db?.drop();
-  const dataDir = cluster?.dataDir;
-  await cluster?.stop();
-  if (dataDir !== undefined) expect(await javaProcessesUsing(dataDir)).toEqual([]);
-  logs?.remove();
-});
+const rig = useFaultRig({ nodes: 3 });
 
 /** The node leading partition 0 of `topic`: stopping it forces a leader election mid-stream. */
 async function leaderOfPartitionZero(brokers: string[], topic: string): Promise<number> {
@@ -52,13 +28,13 @@ async function leaderOfPartitionZero(brokers: string[], topic: string): Promise<
 
 describe('heartbeat consume on a 3-node cluster losing one broker', () => {
   it('keeps ingesting with one broker down and stores every reading exactly once', async () => {
-    const brokers = cluster!.brokers;
+    const { brokers, cluster, db, pool, logDir } = rig;
     const names = faultNames('cluster-fault');
     await createTopics(brokers, names, LAYOUT);
     const before = knownTraffic(HALF, BAD_PER_HALF, { tag: 'before' });
     await publish(names.readings, before.messages, { brokers });
 
-    app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, RETRY_MAX_DELAY_MS: '2000' }));
+    const app = rig.runApp(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logDir, RETRY_MAX_DELAY_MS: '2000' }));
     await app.waitForLog((l) => l.msg === 'workers consuming');
     await readingsReach(pool, HALF / 4, 120_000);
 

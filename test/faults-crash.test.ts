@@ -1,12 +1,9 @@
 // The app killed with SIGKILL at random points while it drains a backlog, and restarted each time:
 // every valid reading ends up stored exactly once, every bad message once with a dead-letter copy.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type pg from 'pg';
-import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import { describe, expect, it } from 'vitest';
 import {
   appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingCount, readingsReach, storedCounts, storedRejects,
-  tempLogDir, waitUntil,
+  useFaultRig, waitUntil,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
 
@@ -15,37 +12,17 @@ const BAD = 30;
 const KILLS = 3;
 const LAYOUT = { partitions: 4 };
 
-let db: TestDatabase;
-let pool: pg.Pool;
-let logs: ReturnType<typeof tempLogDir>;
-const apps: RunningApp[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = await openPool(db.url);
-  logs = tempLogDir();
-});
-
-afterAll(async () => {
-  for (const app of apps) await app.stop('SIGKILL');
-  await pool?.end();
-  await db?.drop();
-  logs?.remove();
-});
+const rig = useFaultRig();
 
 describe('heartbeat consume killed with SIGKILL while draining a backlog', () => {
   it('stores every valid reading exactly once and every bad message once, with its dead-letter copy', async () => {
-    const brokers = inject('kafkaBrokers');
+    const { brokers, db, pool, logDir } = rig;
     const names = faultNames('crash');
     await createTopics(brokers, names, LAYOUT);
     const traffic = knownTraffic(READINGS, BAD);
     await publish(names.readings, traffic.messages, { brokers });
-    const env = appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir });
-    const start = () => {
-      const app = runCli(['consume'], env);
-      apps.push(app);
-      return app;
-    };
+    const env = appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logDir });
+    const start = () => rig.runApp(['consume'], env);
 
     // Each kill lands when the stored count passes a random point of what is left to drain, so
     // it hits the app mid-stream (between a write and its commit, or anywhere else) wherever it is.

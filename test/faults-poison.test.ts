@@ -2,12 +2,9 @@
 // large garbage from one device are rejected, kept (row and dead-letter copy), and the readings
 // behind them on the same partition are stored.
 import { randomBytes } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import { describe, expect, it } from 'vitest';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, storedRejects, tempLogDir, waitUntil,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, storedRejects, useFaultRig, waitUntil,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
 
@@ -16,27 +13,11 @@ const GARBAGE = 150;
 // One partition: everything below queues behind the poison.
 const LAYOUT = { partitions: 1 };
 
-let db: TestDatabase;
-let pool: pg.Pool;
-let app: RunningApp | undefined;
-let logs: ReturnType<typeof tempLogDir>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  pool = await openPool(db.url);
-  logs = tempLogDir();
-});
-
-afterAll(async () => {
-  await app?.stop('SIGKILL');
-  await pool?.end();
-  await db?.drop();
-  logs?.remove();
-});
+const rig = useFaultRig();
 
 describe('heartbeat consume fed poison', () => {
   it('rejects and keeps oversized and garbage messages and stores the readings queued behind them', async () => {
-    const brokers = inject('kafkaBrokers');
+    const { brokers, db, pool, logDir } = rig;
     const names = faultNames('poison');
     await createTopics(brokers, names, LAYOUT);
     const first = knownTraffic(READINGS, 0, { tag: 'first' });
@@ -51,7 +32,7 @@ describe('heartbeat consume fed poison', () => {
     await publish(names.readings, garbage.map((value) => ({ key: 'device-poison', value })), { brokers });
     await publish(names.readings, then.messages, { brokers });
 
-    app = runCli(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logs.dir, WORKERS: '1' }));
+    const app = rig.runApp(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logDir, WORKERS: '1' }));
     await readingsReach(pool, 2 * READINGS, 120_000);
     await waitUntil(async () => ((await storedCounts(pool)).rejects >= GARBAGE + 1 ? true : undefined), 60_000, `${GARBAGE + 1} stored rejects`);
     expect(await app.stop('SIGINT')).toBe(0);

@@ -5,13 +5,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { AppConfig } from '../../src/config.js';
 import { startBatchConsumer } from '../../src/kafka/batch-consumer.js';
 import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
 import type { OutboundMessage } from '../../src/kafka/producer.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
-import { silentLog, testConfig } from './database.js';
-import { uniqueGroup, uniqueTopic } from './kafka.js';
+import { runCli, type RunningApp } from './app.js';
+import { createTestDatabase, openPool, silentLog, testConfig, type TestDatabase } from './database.js';
+import { javaProcessesUsing, memoryLogger, startTempCluster, uniqueGroup, uniqueTopic } from './kafka.js';
 
 /** What a test produced: the messages, and how many of them are valid readings or bad input. */
 export interface KnownTraffic {
@@ -198,4 +200,50 @@ export function residentMb(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What a fault test works with: brokers, its own database and log dir, and the apps it started. */
+export interface FaultRig {
+  readonly brokers: string[];
+  /** The throw-away cluster, when the rig was asked for one (so the test can stop its nodes). */
+  readonly cluster: Awaited<ReturnType<typeof startTempCluster>> | undefined;
+  readonly db: TestDatabase;
+  readonly pool: pg.Pool;
+  readonly logDir: string;
+  /** Runs `heartbeat <args>` as a child process; every app started is SIGKILLed after the file if still running. */
+  runApp(args: string[], env: Record<string, string>): RunningApp;
+}
+
+/**
+ * Sets up, before the file's tests, a test database, a log dir and (with `nodes`) a throw-away
+ * local cluster to break, else the suite's broker; tears it all down after them and checks the
+ * cluster left no broker process behind.
+ */
+export function useFaultRig({ nodes }: { nodes?: number } = {}): FaultRig {
+  const apps: RunningApp[] = [];
+  const rig = {
+    runApp(args: string[], env: Record<string, string>): RunningApp {
+      const app = runCli(args, env);
+      apps.push(app);
+      return app;
+    },
+  } as FaultRig & { brokers: string[]; cluster: FaultRig['cluster']; db: TestDatabase; pool: pg.Pool; logDir: string };
+  let logs: ReturnType<typeof tempLogDir> | undefined;
+  beforeAll(async () => {
+    [rig.cluster, rig.db] = await Promise.all([nodes === undefined ? undefined : startTempCluster(memoryLogger('info').log, { nodes }), createTestDatabase()]);
+    rig.brokers = rig.cluster?.brokers ?? inject('kafkaBrokers');
+    rig.pool = await openPool(rig.db.url);
+    logs = tempLogDir();
+    rig.logDir = logs.dir;
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.stop('SIGKILL');
+    await rig.pool?.end();
+    await rig.db?.drop();
+    const dataDir = rig.cluster?.dataDir;
+    await rig.cluster?.stop();
+    if (dataDir !== undefined) expect(await javaProcessesUsing(dataDir)).toEqual([]);
+    logs?.remove();
+  });
+  return rig;
 }

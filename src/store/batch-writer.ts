@@ -10,7 +10,15 @@ WITH readings AS (
   INSERT INTO heartbeats (customer_id, event_time, heart_rate, level, late, kafka_partition, kafka_offset)
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::smallint[], $4::text[], $5::boolean[], $6::int[], $7::bigint[])
   ON CONFLICT DO NOTHING
-  RETURNING 1
+  RETURNING event_time, level, heart_rate
+), rollup AS (
+  -- The dashboard's per-minute rollup (sql/007), counting only rows this statement inserted.
+  -- Sorted, so concurrent writers lock shared minute rows in one order (no deadlock).
+  INSERT INTO heartbeat_minutes AS m (minute, level, bpm_bucket, readings, bpm_sum)
+  SELECT date_trunc('minute', event_time), coalesce(level, 'unclassified'), (heart_rate / 10) * 10, count(*), sum(heart_rate)
+  FROM readings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (minute, level, bpm_bucket) DO UPDATE
+    SET readings = m.readings + EXCLUDED.readings, bpm_sum = m.bpm_sum + EXCLUDED.bpm_sum
 ), found AS (
   -- An episode is reported when confirmed and again when it ends: the second report completes the row.
   -- Only that completion updates: a redelivered report (either one) changes and counts nothing.

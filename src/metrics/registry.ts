@@ -18,7 +18,7 @@ export class PipelineMetrics {
 
   constructor(private readonly pool: WorkerPool | undefined) {
     const registers = [this.own];
-    collectDefaultMetrics({ register: this.own, prefix: 'heartbeat_process_' });
+    collectDefaultMetrics({ register: this.own, prefix: 'heartbeat_' });
     const metrics = this;
     new Gauge({
       name: 'heartbeat_consumer_lag', help: 'Messages on the readings topic not yet committed by the consumer group, per partition.',

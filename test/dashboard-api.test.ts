@@ -116,7 +116,7 @@ describe('dashboard API', () => {
   it('/api/snapshot returns what is stored: levels, distribution, latest anomalies, trends, rejects', async () => {
     const res = await fetch(`${open.url}api/snapshot`);
     expect(res.status).toBe(200);
-    const s = await res.json();
+    const s = (await res.json()) as any;
     // 60 readings per customer, written twice: counted once.
     expect(s.levels).toEqual({ normal: 60, elevated: 60, low: 60 });
     expect(Object.fromEntries(s.buckets)).toEqual({ 40: 60, 60: 60, 120: 60 });
@@ -132,7 +132,7 @@ describe('dashboard API', () => {
 
   it('/api/customer returns one customer\'s heart rate in time order, and refuses a malformed id', async () => {
     const res = await fetch(`${open.url}api/customer?id=api-a`);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.id).toBe('api-a');
     expect(body.points).toHaveLength(60);
     expect(body.points[0]).toEqual([NOW - 300_000, 62]);

@@ -7,6 +7,7 @@ const LEVEL_COLORS = { critical_low: '#8e6cff', low: '#4c8dff', normal: '#3ecf8e
 const SERIES_COLORS = ['#4cc2ff', '#ff8a3d', '#c678dd', '#3ecf8e', '#f0b429'];
 const $ = (id) => document.getElementById(id);
 const fmtTime = (ms) => (ms == null ? '' : new Date(ms).toLocaleTimeString([], { hour12: false }));
+const compact = (v) => (v == null ? '' : Math.abs(v) >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : Math.abs(v) >= 1e3 ? `${+(v / 1e3).toFixed(1)}k` : `${+v.toFixed(1)}`);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const params = new URLSearchParams(location.search);
@@ -24,8 +25,8 @@ function plot(id, seriesLabels, data, extra = {}) {
     entry?.chart.destroy();
     const opts = {
       width: Math.max(300, el.clientWidth), height: 180,
-      scales: { x: { time: extra.time !== false } },
-      axes: [{ stroke: '#8b98a5', grid: { stroke: '#26313c' } }, { stroke: '#8b98a5', grid: { stroke: '#26313c' }, size: 50 }],
+      scales: { x: { time: extra.time !== false, ...(extra.xRange ? { range: extra.xRange } : {}) } },
+      axes: [{ stroke: '#8b98a5', grid: { stroke: '#26313c' } }, { stroke: '#8b98a5', grid: { stroke: '#26313c' }, size: 50, values: (u, vals) => vals.map(compact) }],
       series: [{}, ...seriesLabels.map((label, i) => ({ label, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.5, spanGaps: true, ...(extra.series ?? {}) }))],
       legend: { show: seriesLabels.length > 1 || extra.legend === true },
       ...(extra.opts ?? {}),
@@ -110,7 +111,7 @@ function render(s) {
   renderTrends('chart-trends', s.trends);
   const buckets = s.buckets;
   plot('chart-distribution', ['readings'], [buckets.map((b) => b[0] + 5), buckets.map((b) => b[1])], {
-    time: false, series: { paths: uPlot.paths.bars({ size: [0.9, 40] }), fill: '#4cc2ff55', points: { show: false } },
+    time: false, xRange: (u, min, max) => [min - 5, max + 5], series: { paths: uPlot.paths.bars({ size: [0.9, 40] }), fill: '#4cc2ff55', points: { show: false } },
   });
   renderLevels(s.levels);
   renderAnomalies(s.anomalies);

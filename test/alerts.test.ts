@@ -67,7 +67,7 @@ describe('alerts', () => {
     db = await createTestDatabase();
     pool = await openPool(db.url);
     const port = await freePort();
-    names = pipelineNames('alerts', db.url, { DASHBOARD_PORT: String(port), ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    names = pipelineNames('alerts', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) });
     base = `http://127.0.0.1:${port}/`;
     app = runCli(['consume'], names.env);
     await app.waitForLog((l) => l.msg === 'workers consuming');

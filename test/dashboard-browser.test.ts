@@ -28,7 +28,7 @@ describe('dashboard in a browser', () => {
     db = await createTestDatabase();
     const port = await freePort();
     names = pipelineNames('browser', db.url, {
-      DASHBOARD_PORT: String(port), SIMULATOR_ENABLED: 'true', SIMULATOR_RATE: '200', SIMULATOR_CUSTOMERS: '50',
+      DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), SIMULATOR_ENABLED: 'true', SIMULATOR_RATE: '200', SIMULATOR_CUSTOMERS: '50',
       // Enough malformed and out-of-range messages that the rejects chart fills quickly.
       SIMULATOR_MALFORMED_SHARE: '0.02', SIMULATOR_OUT_OF_RANGE_SHARE: '0.02',
     });

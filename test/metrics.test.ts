@@ -20,7 +20,7 @@ describe('/metrics', () => {
     db = await createTestDatabase();
     pool = await openPool(db.url);
     const port = await freePort();
-    names = pipelineNames('metrics', db.url, { DASHBOARD_PORT: String(port), DASHBOARD_LAG_INTERVAL_MS: '500' });
+    names = pipelineNames('metrics', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), DASHBOARD_LAG_INTERVAL_MS: '500' });
     url = `http://127.0.0.1:${port}/metrics`;
     app = runCli(['consume'], names.env);
     await app.waitForLog((l) => l.msg === 'dashboard listening');

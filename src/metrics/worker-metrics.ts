@@ -2,6 +2,7 @@
 // thread posts the registry's JSON with its stats every second; the orchestrator sums the threads
 // (src/metrics/registry.ts), so /metrics shows one series per metric, whatever the thread count.
 import { Counter, Histogram, Registry } from 'prom-client';
+import { BulkHistogram } from './bulk-histogram.js';
 
 /** Seconds; from a fast local write to a minute-long backlog. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -36,7 +37,8 @@ export function createWorkerMetrics() {
     pluginFailures: new Counter({ name: METRIC.pluginFailures, help: 'Plugin calls that threw or overran their time budget, by plugin.', labelNames: ['plugin'] as const, registers }),
     batchSize: new Histogram({ name: METRIC.batchSize, help: 'Messages per chunk a worker processes and writes.', buckets: BATCH_BUCKETS, registers }),
     writeLatency: new Histogram({ name: METRIC.writeLatency, help: 'Time to make one chunk durable (PostgreSQL write and dead-letter copies), seconds.', buckets: LATENCY_BUCKETS, registers }),
-    endToEnd: new Histogram({ name: METRIC.endToEnd, help: 'Event time of a reading to its row committed in PostgreSQL, seconds.', buckets: LATENCY_BUCKETS, registers }),
+    // Observed once per reading: the cheap histogram.
+    endToEnd: new BulkHistogram(METRIC.endToEnd, 'Event time of a reading to its row committed in PostgreSQL, seconds.', LATENCY_BUCKETS, registers),
   };
 }
 

@@ -70,7 +70,8 @@ describe('alerts', () => {
     names = pipelineNames('alerts', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) });
     base = `http://127.0.0.1:${port}/`;
     app = runCli(['consume'], names.env);
-    await app.waitForLog((l) => l.msg === 'workers consuming');
+    // The dashboard comes up after the workers.
+    await app.waitForLog((l) => l.msg === 'dashboard listening');
   });
   afterAll(async () => {
     if (app !== undefined) expect(await app.stop('SIGTERM')).toBe(0);

@@ -157,8 +157,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
   };
   const timer = setInterval(() => void tick(), config.pushIntervalMs);
+  let refreshQueued = false;
   const unsubscribe = options.onAlert?.((alert) => {
     for (const c of clients) sse(c.res, 'alert', alert);
+    // The anomaly row is committed before its alert is published: refresh the table now, not at the next push.
+    if (refreshQueued || clients.size === 0) return;
+    refreshQueued = true;
+    setTimeout(() => {
+      refreshQueued = false;
+      pushTo([...clients]).catch((err: unknown) => log.warn({ err }, 'dashboard push failed'));
+    }, 50);
   });
 
   const server = createServer((req, res) => {

@@ -5,7 +5,7 @@ import type { PartitionLag } from '../kafka/lag.js';
 import { METRIC } from '../metrics/worker-metrics.js';
 import { quantileBetween, type CumulativeBuckets, type PipelineMetrics } from '../metrics/registry.js';
 import type { WorkerHealth } from '../orchestrator/worker-pool.js';
-import { latestAnomalies, levelsAndBuckets, rejectsByReason, trends, type AnomalyRow, type Queryable } from './queries.js';
+import { anomalyCustomers, latestAnomalies, levelsAndBuckets, rejectsByReason, trends, type AnomalyRow, type Queryable } from './queries.js';
 
 /** The pipeline as the dashboard sees it (the WorkerPool, or nothing when only the dashboard runs). */
 export interface PipelineView {
@@ -68,8 +68,9 @@ export class LiveFeed {
 
   /** Everything the page shows, queried now. */
   async snapshot(): Promise<Snapshot> {
-    const [lb, anomalies, rejects] = await Promise.all([levelsAndBuckets(this.db), latestAnomalies(this.db), rejectsByReason(this.db)]);
-    const customers = [...new Set(anomalies.map((a) => a.customerId))].slice(0, TREND_CUSTOMERS);
+    const [lb, anomalies, rejects, customers] = await Promise.all([
+      levelsAndBuckets(this.db), latestAnomalies(this.db), rejectsByReason(this.db), anomalyCustomers(this.db, TREND_CUSTOMERS),
+    ]);
     return {
       at: Date.now(),
       series: this.series,

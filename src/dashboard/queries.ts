@@ -27,6 +27,13 @@ export const QUERIES = {
            FROM anomalies ORDER BY detected_at DESC LIMIT $1`,
     values: [20],
   },
+  // The customers with the most recent anomalies: a rule that fires on every reading of one
+  // customer must not hide the others, so distinct customers among the newest 500 detections.
+  anomalyCustomers: {
+    text: `SELECT customer_id FROM (SELECT customer_id, detected_at FROM anomalies ORDER BY detected_at DESC LIMIT 500) AS newest
+           GROUP BY customer_id ORDER BY max(detected_at) DESC LIMIT $1`,
+    values: [3],
+  },
   // Heart rate of a few customers over the window (primary key (customer_id, event_time), newest partitions only).
   trend: {
     text: `SELECT customer_id, event_time, heart_rate FROM heartbeats
@@ -82,6 +89,12 @@ export async function latestAnomalies(db: Queryable, limit = 20): Promise<Anomal
     episodeStart: ms(r.episode_start), episodeEnd: ms(r.episode_end), detectedAt: r.detected_at.getTime(), message: r.message,
     alertSuppressed: r.alert_suppressed,
   }));
+}
+
+/** Up to `limit` customers with the most recent anomalies, newest first. */
+export async function anomalyCustomers(db: Queryable, limit = 3): Promise<string[]> {
+  const { rows } = await db.query<{ customer_id: string }>(QUERIES.anomalyCustomers.text, [limit]);
+  return rows.map((r) => r.customer_id);
 }
 
 /** Heart-rate points [ms, bpm] per customer over the trend window. */

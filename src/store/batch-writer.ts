@@ -1,5 +1,5 @@
-// Writes one processed batch (readings, anomalies, rejects) in ONE statement: three INSERTs from
-// unnest() arrays in data-modifying CTEs, so the batch is atomic without BEGIN/COMMIT round trips
+// Writes one processed batch (readings, anomalies, rejects) in ONE statement: INSERTs from
+// unnest() arrays (plus the dashboard's per-minute rollup of the inserted readings) in data-modifying CTEs, so the batch is atomic without BEGIN/COMMIT round trips
 // and the parameter count stays at 22 whatever the batch size (no 65,535-parameter limit).
 // Every insert is idempotent, so a batch redelivered after a crash or rebalance adds nothing.
 import type pg from 'pg';

@@ -2,7 +2,6 @@
 // decided yet is either published as JSON to the alerts topic or suppressed by the cool-down, and
 // the decision is recorded in PostgreSQL. All before the chunk's offset commits, so an alert is
 // published at least once: a crash before the decision is recorded publishes it again.
-import type pg from 'pg';
 import type { Anomaly } from '../core/types.js';
 import type { Publisher } from '../kafka/producer.js';
 import { markAlerted, pendingAlerts, type PendingAlert } from '../store/alert-state.js';
@@ -24,6 +23,9 @@ export interface Alert {
   detail: Record<string, unknown>;
 }
 
+/** The store's pool type, named without importing pg here (src/store owns pg). */
+type Pool = Parameters<typeof pendingAlerts>[0];
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function toAlert(p: PendingAlert): Alert {
@@ -40,7 +42,7 @@ export class AlertPublisher {
   /** Decisions taken but not yet recorded (a failed attempt keeps them, so a retry decides the same). */
   private readonly decided = new Map<string, boolean>();
 
-  constructor(private readonly pool: pg.Pool, private readonly publisher: Publisher, private readonly topic: string, cooldownMs: number) {
+  constructor(private readonly pool: Pool, private readonly publisher: Publisher, private readonly topic: string, cooldownMs: number) {
     this.gate = new AlertGate(cooldownMs);
   }
 

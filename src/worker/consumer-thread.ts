@@ -122,7 +122,8 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       let published: Alert[] = [];
       let suppressed = 0;
       const durable = await makeDurable(async () => {
-        storedNow = (await writeBatch(pool!, result)).readings;
+        // Summed over attempts: a retry after a later step failed inserts (and counts) nothing again.
+        storedNow += (await writeBatch(pool!, result)).readings;
         // Only after the rejects are in PostgreSQL AND on the dead-letter topic may the offset move.
         await dlq!.send(config.kafka.topics.deadLetter, deadLetters(result, keys));
         // Alerts too (at least once): new anomalies are published before the offset commits.

@@ -28,3 +28,6 @@ ALTER TABLE anomalies ADD COLUMN alerted_at timestamptz;
 ALTER TABLE anomalies ADD COLUMN alert_suppressed boolean;
 -- Anomalies stored before alerting existed are not alerted now.
 UPDATE anomalies SET alerted_at = detected_at, alert_suppressed = true WHERE alerted_at IS NULL;
+-- Undecided alerts left by a crash whose redelivered chunk does not report them again (an episode
+-- rule's state is lost with the worker): workers sweep these, so the index holds only a handful.
+CREATE INDEX anomalies_alert_undecided ON anomalies (detected_at) WHERE alerted_at IS NULL;

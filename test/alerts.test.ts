@@ -1,7 +1,8 @@
 // Alerts through the real broker and `consume`: each new anomaly of a customer and rule is
 // published once as JSON to the alerts topic, repeats within the cool-down are not (but are
 // stored and marked suppressed), a repeat after the cool-down alerts again, and the dashboard's
-// stream shows the alert well within 2 seconds of the reading's arrival on the broker.
+// stream shows the alert well within 2 seconds of the reading's arrival on the broker. An anomaly a
+// crash left stored but undecided (its chunk never finished) is swept up and published too.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../src/worker/alerts.js';
@@ -66,6 +67,10 @@ describe('alerts', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     pool = await openPool(db.url);
+    // What a worker killed between storing a chunk and publishing its alerts leaves behind.
+    await pool.query(`INSERT INTO anomalies (customer_id, event_time, rule, severity, detail, episode_start, detected_at)
+                      VALUES ('leftover-1', now() - interval '3 minutes', 'sustained-high', 'critical', '{"message": "left by a crash"}',
+                              now() - interval '3 minutes', now() - interval '1 minute')`);
     const port = await freePort();
     names = pipelineNames('alerts', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) });
     base = `http://127.0.0.1:${port}/`;
@@ -112,6 +117,9 @@ describe('alerts', () => {
     ].sort());
     expect(alerts[0]!.alert).toMatchObject({ type: 'anomaly', rule: 'tachycardia', severity: 'critical', episodeStart: null });
     expect(alerts[0]!.alert.message).toMatch(/above 200 bpm/);
+    const leftover = (await readTopicToEnd(names.alerts)).map((m) => JSON.parse(m.value!.toString()) as Alert).filter((a) => a.customerId === 'leftover-1');
+    expect(leftover.map((a) => [a.rule, a.message])).toEqual([['sustained-high', 'left by a crash']]);
+    expect((await pool.query(`SELECT alert_suppressed FROM anomalies WHERE customer_id = 'leftover-1'`)).rows).toEqual([{ alert_suppressed: false }]);
     const suppressed = await pool.query(`SELECT customer_id, heart_rate FROM anomalies a JOIN heartbeats h USING (customer_id, event_time)
                                          WHERE rule = 'tachycardia' AND alert_suppressed ORDER BY event_time`);
     expect(suppressed.rows).toEqual([{ customer_id: 'alert-1', heart_rate: 214 }, { customer_id: 'alert-1', heart_rate: 216 }]);

@@ -24,22 +24,44 @@ JOIN anomalies a ON a.customer_id = k.customer_id AND a.rule = k.rule AND a.even
 WHERE a.alerted_at IS NULL
 ORDER BY a.event_time, a.id`;
 
+// Left undecided for a while: the chunk that stored them ended without deciding (a crash).
+const STALE = `
+SELECT a.id::text, a.customer_id, a.rule, a.severity, a.event_time, a.episode_start, a.episode_end, a.detected_at, a.detail
+FROM anomalies a
+WHERE a.alerted_at IS NULL AND a.detected_at < now() - $1::int * interval '1 millisecond'
+ORDER BY a.detected_at LIMIT $2`;
+
 const ms = (d: Date | null) => (d === null ? null : d.getTime());
 
 /** The batch's anomalies that are stored and not yet alerted, oldest first. */
 export async function pendingAlerts(pool: pg.Pool, anomalies: readonly Anomaly[]): Promise<PendingAlert[]> {
   if (anomalies.length === 0) return [];
-  const { rows } = await pool.query<{
-    id: string; customer_id: string; rule: string; severity: Severity; event_time: Date; episode_start: Date | null;
-    episode_end: Date | null; detected_at: Date; detail: Record<string, unknown>;
-  }>({
+  const { rows } = await pool.query<PendingRow>({
     name: 'heartbeat-pending-alerts', text: PENDING,
     values: [anomalies.map((a) => a.customerId), anomalies.map((a) => a.rule), anomalies.map((a) => new Date(a.eventTime).toISOString())],
   });
-  return rows.map((r) => ({
+  return rows.map(toPending);
+}
+
+type PendingRow = {
+  id: string; customer_id: string; rule: string; severity: Severity; event_time: Date; episode_start: Date | null;
+  episode_end: Date | null; detected_at: Date; detail: Record<string, unknown>;
+};
+
+function toPending(r: PendingRow): PendingAlert {
+  return {
     id: r.id, customerId: r.customer_id, rule: r.rule, severity: r.severity, eventTime: r.event_time.getTime(),
     episodeStart: ms(r.episode_start), episodeEnd: ms(r.episode_end), detectedAt: r.detected_at.getTime(), detail: r.detail,
-  }));
+  };
+}
+
+/**
+ * Anomalies stored at least `olderThanMs` ago whose alert was never decided (index
+ * anomalies_alert_undecided). Two workers may both find one after a crash: at least once.
+ */
+export async function staleAlerts(pool: pg.Pool, olderThanMs: number, limit = 100): Promise<PendingAlert[]> {
+  const { rows } = await pool.query<PendingRow>({ name: 'heartbeat-stale-alerts', text: STALE, values: [olderThanMs, limit] });
+  return rows.map(toPending);
 }
 
 /** Records the decision for each anomaly: published, or suppressed by the cool-down. */

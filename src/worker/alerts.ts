@@ -4,7 +4,7 @@
 // published at least once: a crash before the decision is recorded publishes it again.
 import type { Anomaly } from '../core/types.js';
 import type { Publisher } from '../kafka/producer.js';
-import { markAlerted, pendingAlerts, type PendingAlert } from '../store/alert-state.js';
+import { markAlerted, pendingAlerts, staleAlerts, type PendingAlert } from '../store/alert-state.js';
 import { AlertGate } from './alert-gate.js';
 
 /** The JSON published to the alerts topic (key: the customer id) and pushed to the dashboard. */
@@ -36,8 +36,14 @@ export function toAlert(p: PendingAlert): Alert {
   };
 }
 
+/** Undecided for this long means the chunk that stored it never finished (a crash). */
+const STALE_AFTER_MS = 30_000;
+/** How often a worker looks for such leftovers. */
+const SWEEP_EVERY_MS = 10_000;
+
 /** Decides, publishes and records the alerts of stored anomalies. */
 export class AlertPublisher {
+  private lastSweep = 0;
   private readonly gate: AlertGate;
   /** Decisions taken but not yet recorded (a failed attempt keeps them, so a retry decides the same). */
   private readonly decided = new Map<string, boolean>();
@@ -49,6 +55,14 @@ export class AlertPublisher {
   /** Returns the alerts published and how many were suppressed. Throws (to be retried) on failure. */
   async run(anomalies: readonly Anomaly[]): Promise<{ published: Alert[]; suppressed: number }> {
     const pending = await pendingAlerts(this.pool, anomalies);
+    // A crash between storing and deciding leaves rows the redelivered chunk may not report again
+    // (an episode rule's state died with the worker): sweep them up now and then.
+    if (Date.now() - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.lastSweep = Date.now();
+      const seen = new Set(pending.map((p) => p.id));
+      pending.push(...(await staleAlerts(this.pool, STALE_AFTER_MS)).filter((p) => !seen.has(p.id)));
+      pending.sort((a, b) => a.eventTime - b.eventTime);
+    }
     if (pending.length === 0) return { published: [], suppressed: 0 };
     const undecided = pending.filter((p) => !this.decided.has(p.id));
     const { publish } = this.gate.decide(undecided);

@@ -110,7 +110,13 @@ export const schema = {
   dashboard: {
     host: { doc: 'Address the dashboard binds to. Any address but loopback requires dashboard.token.', format: 'host', default: '127.0.0.1', env: 'DASHBOARD_HOST' },
     port: { doc: 'Port of the dashboard and /metrics.', format: 'port', default: 8080, env: 'DASHBOARD_PORT' },
-    token: { doc: 'Access token required by the dashboard when it is bound to a non-loopback address.', format: 'text', default: '', env: 'DASHBOARD_TOKEN', sensitive: true },
+    token: { doc: 'Access token of the dashboard and /metrics: required whenever set, and must be set when dashboard.host is not a loopback address. Send it as `Authorization: Bearer <token>`, or open the page once with ?token=<token> (a cookie then keeps the session).', format: 'text', default: '', env: 'DASHBOARD_TOKEN', sensitive: true },
+    enabled: { doc: 'Serve the dashboard and /metrics from `heartbeat start` and `consume`.', format: 'boolean', default: true, env: 'DASHBOARD_ENABLED' },
+    pushIntervalMs: { doc: 'How often the dashboard pushes fresh data to open pages, in ms.', format: 'integer', min: 200, max: 60000, default: 1000, env: 'DASHBOARD_PUSH_INTERVAL_MS' },
+    lagIntervalMs: { doc: 'How often consumer lag per partition is read from the brokers, in ms.', format: 'integer', min: 500, max: 600000, default: 5000, env: 'DASHBOARD_LAG_INTERVAL_MS' },
+  },
+  alerts: {
+    cooldownMs: { doc: 'Cool-down per customer and rule, in ms of event time: an anomaly within this time of the previous one of the same customer and rule (published or not) is not published again, so an ongoing episode alerts once.', format: 'integer', min: 0, max: 86400000, default: 300000, env: 'ALERTS_COOLDOWN_MS' },
   },
   plugins: {
     dir: { doc: 'Directory of rule plugins (.ts and .js). Per plugin: plugins.<id>.enabled and plugins.<id>.options.', format: 'path', default: 'plugins', env: 'PLUGINS_DIR' },

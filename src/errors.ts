@@ -114,3 +114,10 @@ export class UsageError extends AppError {
 export function isRetriable(error: unknown): boolean {
   return error instanceof AppError ? error.retriable : false;
 }
+
+/** The dashboard could not serve (its port is taken, or the address cannot be bound). */
+export class DashboardError extends AppError {
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super('DASHBOARD_FAILED', message, options);
+  }
+}

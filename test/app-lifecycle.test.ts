@@ -45,7 +45,7 @@ describe('heartbeat start against a running broker and server', () => {
       KAFKA_TOPIC: uniqueTopic('life'), KAFKA_DLQ_TOPIC: uniqueTopic('life-dlq'), KAFKA_ALERTS_TOPIC: uniqueTopic('life-alerts'),
       KAFKA_GROUP_ID: uniqueGroup('life'), KAFKA_PARTITIONS: '4',
       DATABASE_URL: withPassword(db.url), WORKERS: '2', SIMULATOR_RATE: '500', SIMULATOR_CUSTOMERS: '50',
-      LOG_DIR: logDir, LOG_LEVEL: 'info',
+      LOG_DIR: logDir, LOG_LEVEL: 'info', DASHBOARD_ENABLED: 'false',
     });
     await app.waitForLog((l) => String(l.msg).startsWith('heartbeat running'));
     const pool = await openPool(db.url);
@@ -82,7 +82,7 @@ describe('heartbeat start with no broker answering', () => {
     const db = await createTestDatabase({ migrated: false });
     const env = {
       KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_LOCAL_DATA_DIR: dataDir, KAFKA_LOCAL_HEAP_MB: '256',
-      DATABASE_URL: db.url, WORKERS: '1', SIMULATOR_ENABLED: 'false', LOG_DIR: path.join(dataDir, 'logs'),
+      DATABASE_URL: db.url, WORKERS: '1', SIMULATOR_ENABLED: 'false', LOG_DIR: path.join(dataDir, 'logs'), DASHBOARD_ENABLED: 'false',
     };
     try {
       const first = runCli(['start'], env);

@@ -135,4 +135,12 @@ describe('partitions', () => {
     expect(await partitionOf('old')).toEqual([]);
     expect(await partitionOf('kept')).toEqual([`heartbeats_p${await day(0)}`]);
   });
+
+  it('drops the per-minute rollup rows older than the retention with the readings', async () => {
+    await pool.query(`INSERT INTO heartbeat_minutes (minute, level, bpm_bucket, readings, bpm_sum) VALUES
+      (date_trunc('minute', now() - interval '40 days'), 'normal', 70, 1, 70), (date_trunc('minute', now()), 'normal', 70, 1, 70)`);
+    await maintainPartitions(pool, { daysAhead: 0, retentionDays: 30 });
+    const { rows } = await pool.query<{ old: boolean }>(`SELECT minute < now() - interval '30 days' AS old FROM heartbeat_minutes`);
+    expect(rows).toEqual([{ old: false }]);
+  });
 });

@@ -6,3 +6,4 @@ export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '
 export { runKafkaForeground, type ForegroundOptions } from './foreground.js';
 export { resolveKafkaLibs, kafkaCacheDir } from './artifacts.js';
 export { portAnswers, firstAnswering } from './probe.js';
+export { createLagReader, type LagReader, type PartitionLag } from './lag.js';

@@ -7,6 +7,8 @@
 //    answers)                                 Kafka ─► parse/validate/rules ─► PostgreSQL ─► commit
 //                                                                         ▲
 //                                            Simulator ─► Kafka (readings topic) ─┘
+//   Dashboard + /metrics (http://127.0.0.1:8080/): the workers' counters, lag, PostgreSQL views;
+//   workers publish new anomalies to the alerts topic and forward them to the dashboard.
 //
 // Every part registers its stop with the lifecycle as it starts; shutdown runs them in reverse:
 // simulator, workers (finish and commit their chunk), database, broker.
@@ -20,6 +22,8 @@ import { loadPlugins } from '../rules/loader.js';
 import { migrate } from '../store/migrate.js';
 import { resolveDatabase } from '../store/resolve-database.js';
 import { startPublisherLoop } from '../simulator/publisher-loop.js';
+import { checkDashboardConfig } from '../dashboard/access.js';
+import { startObservability } from './observability.js';
 import { startPartitionMaintenance } from './partition-maintenance.js';
 import { startStatsReporter } from './stats-reporter.js';
 import { WorkerPool } from './worker-pool.js';
@@ -34,6 +38,9 @@ export async function start(ctx: CommandContext, parts: StartParts): Promise<voi
   const { lifecycle, sources } = ctx;
   const log = ctx.log.child({ component: 'orchestrator' });
   const signal = lifecycle.signal;
+  // A dashboard that would expose health data without a token stops start-up before anything runs.
+  if (parts.workers) checkDashboardConfig(ctx.config.dashboard);
+  let dashboardUrl: string | undefined;
 
   const kafka = await ensureKafka(ctx.config, ctx.log, { signal });
   lifecycle.defer('kafka', () => kafka.stop());
@@ -60,6 +67,11 @@ export async function start(ctx: CommandContext, parts: StartParts): Promise<voi
     await pool.start();
     log.info({ workers: count, groupId: config.kafka.groupId, topic: config.kafka.topics.readings }, 'workers consuming');
     lifecycle.defer('stats', startStatsReporter(pool, log));
+    if (config.dashboard.enabled) {
+      const observability = await startObservability(config, pool, ctx.log);
+      lifecycle.defer('dashboard', observability.stop);
+      dashboardUrl = observability.dashboard.url;
+    }
   }
   if (parts.simulator) {
     const slog = ctx.log.child({ component: 'simulator' });
@@ -70,5 +82,9 @@ export async function start(ctx: CommandContext, parts: StartParts): Promise<voi
       await publisher.disconnect();
     });
   }
-  log.info({ brokers: kafka.brokers, startedBroker: kafka.startedLocally }, 'heartbeat running; Ctrl-C stops it');
+  log.info({ brokers: kafka.brokers, startedBroker: kafka.startedLocally, dashboard: dashboardUrl }, 'heartbeat running; Ctrl-C stops it');
+  if (dashboardUrl !== undefined && process.stdout.isTTY) {
+    const hint = config.dashboard.token === '' ? '' : ' (add ?token=<dashboard.token> once)';
+    process.stdout.write(`\n  Dashboard: ${dashboardUrl}${hint}\n  Metrics:   ${dashboardUrl}metrics\n\n`);
+  }
 }

@@ -6,7 +6,9 @@ import { Piscina } from 'piscina';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { workerLogsDrained } from '../log.js';
+import type { MetricsJson } from '../metrics/worker-metrics.js';
 import { backoffDelay } from '../retry.js';
+import type { Alert } from '../worker/alerts.js';
 
 /** What the orchestrator sends a worker thread. */
 export type ToWorker = { type: 'stop' };
@@ -14,7 +16,9 @@ export type ToWorker = { type: 'stop' };
 /** What a worker thread sends back over its port. */
 export type FromWorker =
   | { type: 'ready'; threadId: number }
-  | { type: 'stats'; stats: WorkerStats };
+  | { type: 'stats'; stats: WorkerStats; metrics?: MetricsJson }
+  /** A new anomaly was published to the alerts topic (forwarded to the dashboard at once). */
+  | { type: 'alert'; alert: Alert };
 
 /** Counters a worker reports; the orchestrator sums them across workers and restarts. */
 export interface WorkerStats {
@@ -50,7 +54,26 @@ interface Slot {
   restarts: number;
   stats: WorkerStats;
   threadId?: number;
+  /** The thread's metrics as last reported (prom-client JSON). */
+  metrics?: MetricsJson;
+  /** When the thread last reported (ms), and whether its task is running. */
+  lastSeenAt: number;
+  alive: boolean;
 }
+
+/** Health of one worker thread, for the dashboard and /metrics. */
+export interface WorkerHealth {
+  index: number;
+  /** Its task runs and it reported within the last few seconds. */
+  up: boolean;
+  restarts: number;
+  partitions: number[];
+  consumed: number;
+  lastSeenAt: number;
+}
+
+/** A worker that has not reported for this long counts as down. */
+const SILENT_AFTER_MS = 5_000;
 
 const emptyStats = (): WorkerStats => ({ consumed: 0, stored: 0, rejected: 0, anomalies: 0, batches: 0, pluginFailures: 0, partitions: [] });
 
@@ -61,6 +84,9 @@ export class WorkerPool {
   private stopping = false;
   /** Totals of tasks that ended (restarted), so counters never go backwards. */
   private readonly retired = emptyStats();
+  /** Last metrics of tasks that ended, summed in with the live ones. */
+  private readonly retiredMetrics: MetricsJson[] = [];
+  private readonly alertListeners = new Set<(alert: Alert) => void>();
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.pool = new Piscina({
@@ -70,7 +96,7 @@ export class WorkerPool {
       idleTimeout: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
     });
-    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, restarts: 0, stats: emptyStats() }));
+    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, restarts: 0, stats: emptyStats(), lastSeenAt: 0, alive: false }));
   }
 
   /** Starts every worker; resolves once each has reported ready (or failed and is being restarted). */
@@ -85,15 +111,20 @@ export class WorkerPool {
         const { port1, port2 } = new MessageChannel();
         slot.port = port1;
         port1.on('message', (msg: FromWorker) => {
+          slot.lastSeenAt = Date.now();
           if (msg.type === 'ready') {
             slot.threadId = msg.threadId;
             ready();
           } else if (msg.type === 'stats') {
             slot.stats = msg.stats;
+            if (msg.metrics !== undefined) slot.metrics = msg.metrics;
+          } else if (msg.type === 'alert') {
+            for (const listener of this.alertListeners) listener(msg.alert);
           }
         });
         const task: WorkerTask = { config, index: slot.index, port: port2 };
         try {
+          slot.alive = true;
           await this.pool.run(task, { transferList: [port2] });
           if (!this.stopping) log.warn({ worker: slot.index }, 'worker returned without being asked to stop; restarting');
         } catch (err) {
@@ -105,6 +136,7 @@ export class WorkerPool {
           this.retire(slot);
           await new Promise((r) => setTimeout(r, delayMs));
         } finally {
+          slot.alive = false;
           port1.close();
           if (slot.threadId !== undefined) await workerLogsDrained(slot.threadId, 500);
         }
@@ -116,6 +148,8 @@ export class WorkerPool {
   private retire(slot: Slot): void {
     for (const key of ['consumed', 'stored', 'rejected', 'anomalies', 'batches', 'pluginFailures'] as const) this.retired[key] += slot.stats[key];
     slot.stats = emptyStats();
+    if (slot.metrics !== undefined) this.retiredMetrics.push(slot.metrics);
+    slot.metrics = undefined;
   }
 
   /** Summed counters of all workers, past and present, plus health per worker. */
@@ -130,6 +164,25 @@ export class WorkerPool {
       restarts: this.slots.reduce((n, s) => n + s.restarts, 0),
       workers: this.slots.map((s) => ({ index: s.index, restarts: s.restarts, partitions: s.stats.partitions })),
     };
+  }
+
+  /** Health of each worker thread. */
+  health(now = Date.now()): WorkerHealth[] {
+    return this.slots.map((s) => ({
+      index: s.index, up: s.alive && now - s.lastSeenAt < SILENT_AFTER_MS, restarts: s.restarts,
+      partitions: s.stats.partitions, consumed: s.stats.consumed, lastSeenAt: s.lastSeenAt,
+    }));
+  }
+
+  /** The metrics of every thread, past and present (to be summed). */
+  metricsJson(): MetricsJson[] {
+    return [...this.retiredMetrics, ...this.slots.flatMap((s) => (s.metrics === undefined ? [] : [s.metrics]))];
+  }
+
+  /** Calls `listener` with each alert a worker publishes; returns the unsubscribe function. */
+  onAlert(listener: (alert: Alert) => void): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
   }
 
   /** Asks every worker to stop (they finish and commit their current batch), awaits them, destroys the pool. */

@@ -1,5 +1,5 @@
-// Writes one processed batch (readings, anomalies, rejects) in ONE statement: three INSERTs from
-// unnest() arrays in data-modifying CTEs, so the batch is atomic without BEGIN/COMMIT round trips
+// Writes one processed batch (readings, anomalies, rejects) in ONE statement: INSERTs from
+// unnest() arrays (plus the dashboard's per-minute rollup of the inserted readings) in data-modifying CTEs, so the batch is atomic without BEGIN/COMMIT round trips
 // and the parameter count stays at 22 whatever the batch size (no 65,535-parameter limit).
 // Every insert is idempotent, so a batch redelivered after a crash or rebalance adds nothing.
 import type pg from 'pg';
@@ -10,7 +10,15 @@ WITH readings AS (
   INSERT INTO heartbeats (customer_id, event_time, heart_rate, level, late, kafka_partition, kafka_offset)
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::smallint[], $4::text[], $5::boolean[], $6::int[], $7::bigint[])
   ON CONFLICT DO NOTHING
-  RETURNING 1
+  RETURNING event_time, level, heart_rate
+), rollup AS (
+  -- The dashboard's per-minute rollup (sql/007), counting only rows this statement inserted.
+  -- Sorted, so concurrent writers lock shared minute rows in one order (no deadlock).
+  INSERT INTO heartbeat_minutes AS m (minute, level, bpm_bucket, readings, bpm_sum)
+  SELECT date_trunc('minute', event_time), coalesce(level, 'unclassified'), (heart_rate / 10) * 10, count(*), sum(heart_rate)
+  FROM readings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (minute, level, bpm_bucket) DO UPDATE
+    SET readings = m.readings + EXCLUDED.readings, bpm_sum = m.bpm_sum + EXCLUDED.bpm_sum
 ), found AS (
   -- An episode is reported when confirmed and again when it ends: the second report completes the row.
   -- Only that completion updates: a redelivered report (either one) changes and counts nothing.

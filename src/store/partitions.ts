@@ -1,5 +1,5 @@
 // Daily partitions of `heartbeats`: created ahead so readings never land in the default partition,
-// and dropped past retention. The orchestrator calls maintainPartitions at start and then daily.
+// and dropped past retention (with their rows of the per-minute rollup). The orchestrator calls maintainPartitions at start and then daily.
 import type pg from 'pg';
 
 /** How far ahead to create and how long to keep. */
@@ -37,6 +37,8 @@ export async function maintainPartitions(pool: pg.Pool, policy: PartitionPolicy)
       [policy.retentionDays],
     );
     dropped = result.rows.map((r) => r.name);
+    // The dashboard's per-minute rollup (sql/007) follows the readings it summarises.
+    await pool.query(`DELETE FROM heartbeat_minutes WHERE minute < ((now() AT TIME ZONE 'UTC')::date - $1::int)::timestamp AT TIME ZONE 'UTC'`, [policy.retentionDays]);
   }
   return { created: created.rows.map((r) => r.name), dropped };
 }

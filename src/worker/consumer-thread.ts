@@ -3,7 +3,8 @@
 //
 //   Kafka chunk ─► processBatch (parse, validate, rules) ─► writeBatch (one statement, idempotent)
 //                                                        └► dead-letter copies of the rejects
-//                                        both durable ─► engine.commit() ─► offset committed
+//                                                        └► alerts of new anomalies (cool-down)
+//                                        all durable ─► engine.commit() ─► offset committed
 //
 // Until both are durable the chunk is retried with backoff (PostgreSQL or the broker away): the
 // worker stops fetching meanwhile, so memory stays bounded, and resumes by itself.
@@ -21,6 +22,8 @@ import { RuleEngine, engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
 import { writeBatch } from '../store/batch-writer.js';
 import { createPool } from '../store/pool.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.js';
+import { AlertPublisher, type Alert } from './alerts.js';
 
 const STATS_INTERVAL_MS = 1000;
 /**
@@ -71,6 +74,18 @@ async function makeDurable(write: () => Promise<void>, control: ChunkControl, ta
   }
 }
 
+/** Counts a durable chunk in the thread's metrics: sizes, outcomes, write and end-to-end latency. */
+function observeChunk(metrics: WorkerMetrics, size: number, result: BatchResult, stored: number, writeMs: number): void {
+  const now = Date.now();
+  metrics.consumed.inc(size);
+  metrics.stored.inc(stored);
+  metrics.batchSize.observe(size);
+  metrics.writeLatency.observe(writeMs / 1000);
+  for (const r of result.rejects) metrics.rejected.inc({ reason: r.reason });
+  for (const a of result.anomalies) metrics.anomalies.inc({ rule: a.rule });
+  for (const row of result.rows) metrics.endToEnd.observe(Math.max(0, now - row.eventTime) / 1000);
+}
+
 /** The task piscina runs: consumes until the orchestrator sends { type: 'stop' }. */
 export default async function consumerThread(task: WorkerTask): Promise<void> {
   const { config, index, port } = task;
@@ -81,11 +96,14 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
   let pool: Awaited<ReturnType<typeof createPool>> | undefined;
   let dlq: Publisher | undefined;
   let consumer: Awaited<ReturnType<typeof startBatchConsumer>> | undefined;
-  const timer = setInterval(() => port.postMessage({ type: 'stats', stats } satisfies FromWorker), STATS_INTERVAL_MS);
+  const metrics = createWorkerMetrics();
+  const report = async () => port.postMessage({ type: 'stats', stats, metrics: await metrics.registry.getMetricsAsJSON() } satisfies FromWorker);
+  const timer = setInterval(() => void report(), STATS_INTERVAL_MS);
   try {
     const plugins = await loadPlugins(config.plugins.dir, config.plugins.settings);
     const engine = new RuleEngine(plugins, engineOptionsFromConfig(config, (failure) => {
       stats.pluginFailures += 1;
+      metrics.pluginFailures.inc({ plugin: failure.pluginId });
       const entry = { plugin: failure.pluginId, kind: failure.kind, customer: failure.customerId, partition: failure.partition, offset: failure.offset, consecutive: failure.consecutive, durationMs: failure.durationMs, err: failure.error };
       if (failure.disabled) log.error(entry, 'plugin disabled after repeated failures');
       else log.warn(entry, 'plugin failed; reading processed without it');
@@ -93,15 +111,23 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     pool = await createPool(config, threadLog, { max: config.database.poolSize });
     const kafka = createKafka(config, threadLog, `worker-${index}`);
     dlq = await createPublisher(kafka);
+    const alerts = new AlertPublisher(pool, dlq, config.kafka.topics.alerts, config.alerts.cooldownMs);
     const stopRequested = new Promise<void>((resolve) => port.on('message', (msg: ToWorker) => msg.type === 'stop' && resolve()));
 
     const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
       const result = processBatch(messages, engine, Date.now());
       const keys = new Map(result.rejects.length === 0 ? [] : messages.map((m) => [`${m.partition}:${m.offset}`, m.key] as const));
+      const started = performance.now();
+      let storedNow = 0;
+      let published: Alert[] = [];
+      let suppressed = 0;
       const durable = await makeDurable(async () => {
-        await writeBatch(pool!, result);
+        // Summed over attempts: a retry after a later step failed inserts (and counts) nothing again.
+        storedNow += (await writeBatch(pool!, result)).readings;
         // Only after the rejects are in PostgreSQL AND on the dead-letter topic may the offset move.
         await dlq!.send(config.kafka.topics.deadLetter, deadLetters(result, keys));
+        // Alerts too (at least once): new anomalies are published before the offset commits.
+        ({ published, suppressed } = await alerts.run(result.anomalies));
       }, control, task, log.child({ partition: messages[0]!.partition, offset: messages[0]!.offset }));
       if (!durable) {
         // Its messages will be delivered again (here or to the partition's new owner).
@@ -115,6 +141,10 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       stats.rejected += result.rejects.length;
       stats.anomalies += result.anomalies.length;
       stats.batches += 1;
+      observeChunk(metrics, messages.length, result, storedNow, performance.now() - started);
+      metrics.alertsPublished.inc(published.length);
+      metrics.alertsSuppressed.inc(suppressed);
+      for (const alert of published) port.postMessage({ type: 'alert', alert } satisfies FromWorker);
       return true;
     };
 
@@ -140,7 +170,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     await consumer?.stop().catch((err: unknown) => log.error({ err }, 'consumer stop failed'));
     await dlq?.disconnect().catch((err: unknown) => log.error({ err }, 'dead-letter producer stop failed'));
     await pool?.end().catch((err: unknown) => log.error({ err }, 'pool close failed'));
-    port.postMessage({ type: 'stats', stats } satisfies FromWorker);
+    await report();
     log.info({ ...stats }, 'worker stopped');
     closeWorkerLogger();
   }

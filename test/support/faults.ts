@@ -100,7 +100,7 @@ export function appEnv(brokers: string[], names: FaultNames, databaseUrl: string
     KAFKA_REPLICATION_FACTOR: String(layout.replicationFactor ?? 1), KAFKA_MIN_INSYNC_REPLICAS: String(layout.minInsyncReplicas ?? 1),
     // A fault must be survived by the app's own retries, never hidden by a fallback it starts.
     KAFKA_LOCAL_AUTOSTART: 'false', DATABASE_EMBEDDED_FALLBACK: 'false',
-    DATABASE_URL: databaseUrl, WORKERS: '2', LOG_LEVEL: 'info', ...extra,
+    DATABASE_URL: databaseUrl, WORKERS: '2', LOG_LEVEL: 'info', DASHBOARD_ENABLED: 'false', ...extra,
   };
 }
 

@@ -34,6 +34,8 @@ export function pipelineNames(prefix: string, databaseUrl: string, extra: Record
       KAFKA_GROUP_ID: group, KAFKA_PARTITIONS: '4', DATABASE_URL: databaseUrl, WORKERS: '2', SIMULATOR_ENABLED: 'false',
       // The test waits for these lines; a local broker must never be started behind its back.
       LOG_DIR: logDir, LOG_LEVEL: 'info', KAFKA_LOCAL_AUTOSTART: 'false', DATABASE_EMBEDDED_FALLBACK: 'false',
+      // Test files run in parallel: a dashboard on the default port would collide (tests that want one pick a free port).
+      DASHBOARD_ENABLED: 'false',
       ...extra,
     },
     cleanup: () => rmSync(logDir, { recursive: true, force: true }),

@@ -1,0 +1,48 @@
+// The counters and histograms one consumer thread keeps, in its own prom-client registry. The
+// thread posts the registry's JSON with its stats every second; the orchestrator sums the threads
+// (src/metrics/registry.ts), so /metrics shows one series per metric, whatever the thread count.
+import { Counter, Histogram, Registry } from 'prom-client';
+import { BulkHistogram } from './bulk-histogram.js';
+
+/** Seconds; from a fast local write to a minute-long backlog. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const BATCH_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000];
+
+/** Metric names shared by the thread side and the orchestrator side. */
+export const METRIC = {
+  consumed: 'heartbeat_readings_consumed_total',
+  stored: 'heartbeat_readings_stored_total',
+  rejected: 'heartbeat_readings_rejected_total',
+  anomalies: 'heartbeat_anomalies_total',
+  alertsPublished: 'heartbeat_alerts_published_total',
+  alertsSuppressed: 'heartbeat_alerts_suppressed_total',
+  pluginFailures: 'heartbeat_plugin_failures_total',
+  batchSize: 'heartbeat_batch_size',
+  writeLatency: 'heartbeat_write_latency_seconds',
+  endToEnd: 'heartbeat_end_to_end_latency_seconds',
+} as const;
+
+/** One thread's metrics. */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    consumed: new Counter({ name: METRIC.consumed, help: 'Messages consumed from the readings topic and committed.', registers }),
+    stored: new Counter({ name: METRIC.stored, help: 'Readings newly stored in PostgreSQL (redeliveries not counted).', registers }),
+    rejected: new Counter({ name: METRIC.rejected, help: 'Messages rejected (stored in rejected_readings and copied to the dead-letter topic), by reason.', labelNames: ['reason'] as const, registers }),
+    anomalies: new Counter({ name: METRIC.anomalies, help: 'Anomalies reported by the rules, by rule.', labelNames: ['rule'] as const, registers }),
+    alertsPublished: new Counter({ name: METRIC.alertsPublished, help: 'New anomalies published to the alerts topic.', registers }),
+    alertsSuppressed: new Counter({ name: METRIC.alertsSuppressed, help: 'New anomalies not published because of the per-customer, per-rule cool-down.', registers }),
+    pluginFailures: new Counter({ name: METRIC.pluginFailures, help: 'Plugin calls that threw or overran their time budget, by plugin.', labelNames: ['plugin'] as const, registers }),
+    batchSize: new Histogram({ name: METRIC.batchSize, help: 'Messages per chunk a worker processes and writes.', buckets: BATCH_BUCKETS, registers }),
+    writeLatency: new Histogram({ name: METRIC.writeLatency, help: 'Time to make one chunk durable (PostgreSQL write and dead-letter copies), seconds.', buckets: LATENCY_BUCKETS, registers }),
+    // Observed once per reading: the cheap histogram.
+    endToEnd: new BulkHistogram(METRIC.endToEnd, 'Event time of a reading to its row committed in PostgreSQL, seconds.', LATENCY_BUCKETS, registers),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** The registry as JSON, the form posted to the orchestrator. */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;

@@ -1,0 +1,127 @@
+// Alerts through the real broker and `consume`: each new anomaly of a customer and rule is
+// published once as JSON to the alerts topic, repeats within the cool-down are not (but are
+// stored and marked suppressed), a repeat after the cool-down alerts again, and the dashboard's
+// stream shows the alert well within 2 seconds of the reading's arrival on the broker. An anomaly a
+// crash left stored but undecided (its chunk never finished) is swept up and published too.
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../src/worker/alerts.js';
+import { runCli, type RunningApp } from './support/app.js';
+import { createTestDatabase, freePort, openPool, type TestDatabase } from './support/database.js';
+import { explainFailure, pipelineNames, publish, readingMessage, readTopicToEnd, waitForCounts, type PipelineNames } from './support/pipeline.js';
+
+const COOLDOWN_MS = 60_000;
+
+/** Opens the dashboard's event stream; `next(match)` resolves with the first matching event (past or future). */
+async function openStream(url: string) {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal });
+  const events: Array<{ event: string; data: any; at: number }> = [];
+  const waiters = new Set<() => void>();
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body!) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data), at: Date.now() });
+        }
+        for (const w of waiters) w();
+      }
+    } catch {
+      // aborted at the end of the test
+    }
+  })();
+  return {
+    next(match: (e: { event: string; data: any }) => boolean, timeoutMs = 10_000) {
+      return new Promise<{ event: string; data: any; at: number }>((resolve, reject) => {
+        const check = () => {
+          const found = events.find(match);
+          if (found === undefined) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`no matching event within ${timeoutMs} ms`)); }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => controller.abort(),
+  };
+}
+
+describe('alerts', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let names: PipelineNames;
+  let app: RunningApp;
+  let base: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = await openPool(db.url);
+    // What a worker killed between storing a chunk and publishing its alerts leaves behind.
+    await pool.query(`INSERT INTO anomalies (customer_id, event_time, rule, severity, detail, episode_start, detected_at)
+                      VALUES ('leftover-1', now() - interval '3 minutes', 'sustained-high', 'critical', '{"message": "left by a crash"}',
+                              now() - interval '3 minutes', now() - interval '1 minute')`);
+    const port = await freePort();
+    names = pipelineNames('alerts', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    base = `http://127.0.0.1:${port}/`;
+    app = runCli(['consume'], names.env);
+    // The dashboard comes up after the workers.
+    await app.waitForLog((l) => l.msg === 'dashboard listening');
+  });
+  afterAll(async () => {
+    if (app !== undefined) expect(await app.stop('SIGTERM')).toBe(0);
+    await pool?.end();
+    await db?.drop();
+    names?.cleanup();
+  });
+
+  it('publishes each new anomaly once per cool-down, and the dashboard shows it within 2 s', async () => {
+    const stream = await openStream(`${base}api/stream`);
+    await stream.next((e) => e.event === 'snapshot');
+    const t0 = Date.now();
+    // A critical spike (tachycardia: above 200 bpm) for a customer that had none.
+    await publish(names.topic, [readingMessage('alert-1', t0, 212)]);
+    // The reading has arrived: the broker acknowledged it.
+    const sent = Date.now();
+    const pushed = await explainFailure(app, stream.next((e) => e.event === 'alert' && e.data.customerId === 'alert-1'));
+    const latencyMs = pushed.at - sent;
+    // And in the table the page draws from the database.
+    const listed = await stream.next((e) => e.event === 'snapshot' && e.data.anomalies.some((a: any) => a.customerId === 'alert-1'));
+    console.info(`alert latency: pushed ${latencyMs} ms, in the anomalies table ${listed.at - sent} ms after the reading's arrival`);
+    expect(latencyMs).toBeLessThan(2000);
+    expect(listed.at - sent).toBeLessThan(2000);
+
+    // The same episode goes on (suppressed); another customer (published); alert-1 again after the cool-down (published).
+    await publish(names.topic, [
+      readingMessage('alert-1', t0 + 1000, 214), readingMessage('alert-1', t0 + 2000, 216),
+      readingMessage('alert-2', t0 + 1000, 220),
+      readingMessage('alert-1', t0 + 2000 + COOLDOWN_MS + 1000, 211),
+    ]);
+    await explainFailure(app, waitForCounts(pool, { "anomalies WHERE rule = 'tachycardia'": 5, "anomalies WHERE rule = 'tachycardia' AND alerted_at IS NOT NULL": 5 }, 30_000));
+    stream.close();
+
+    const alerts = (await readTopicToEnd(names.alerts)).map((m) => ({ key: m.key?.toString(), alert: JSON.parse(m.value!.toString()) as Alert }))
+      .filter((a) => a.alert.rule === 'tachycardia');
+    expect(alerts.map((a) => [a.key, a.alert.customerId, Date.parse(a.alert.eventTime)]).sort()).toEqual([
+      ['alert-1', 'alert-1', t0], ['alert-1', 'alert-1', t0 + 2000 + COOLDOWN_MS + 1000], ['alert-2', 'alert-2', t0 + 1000],
+    ].sort());
+    expect(alerts[0]!.alert).toMatchObject({ type: 'anomaly', rule: 'tachycardia', severity: 'critical', episodeStart: null });
+    expect(alerts[0]!.alert.message).toMatch(/above 200 bpm/);
+    const leftover = (await readTopicToEnd(names.alerts)).map((m) => JSON.parse(m.value!.toString()) as Alert).filter((a) => a.customerId === 'leftover-1');
+    expect(leftover.map((a) => [a.rule, a.message])).toEqual([['sustained-high', 'left by a crash']]);
+    expect((await pool.query(`SELECT alert_suppressed FROM anomalies WHERE customer_id = 'leftover-1'`)).rows).toEqual([{ alert_suppressed: false }]);
+    const suppressed = await pool.query(`SELECT customer_id, heart_rate FROM anomalies a JOIN heartbeats h USING (customer_id, event_time)
+                                         WHERE rule = 'tachycardia' AND alert_suppressed ORDER BY event_time`);
+    expect(suppressed.rows).toEqual([{ customer_id: 'alert-1', heart_rate: 214 }, { customer_id: 'alert-1', heart_rate: 216 }]);
+  });
+});

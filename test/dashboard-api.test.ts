@@ -1,0 +1,202 @@
+// The dashboard's HTTP API against a real database filled by the real batch writer: every data
+// endpoint returns what was stored (levels, distribution, latest anomalies, trends, rejects), the
+// stream pushes snapshots and alerts, and the access check lets in only the token, whichever way
+// it comes, never writing it to the logs. A dashboard bound beyond loopback refuses to start without one.
+import { Writable } from 'node:stream';
+import type pg from 'pg';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchResult } from '../src/core/types.js';
+import { checkDashboardConfig } from '../src/dashboard/access.js';
+import { createLiveFeedFor } from '../src/dashboard/live-feed.js';
+import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
+import { AppError } from '../src/errors.js';
+import { PipelineMetrics } from '../src/metrics/registry.js';
+import { writeBatch } from '../src/store/batch-writer.js';
+import type { Alert } from '../src/worker/alerts.js';
+import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+
+const NOW = Date.now();
+const TOKEN = 'test-token-7f3a9c1e5b';
+
+/** Readings of 3 customers over the last 5 minutes, two anomalies, three rejects. */
+function batch(): BatchResult {
+  const rows: BatchResult['rows'] = [];
+  for (let i = 0; i < 60; i += 1) {
+    for (const [c, bpm, level] of [['api-a', 62, 'normal'], ['api-b', 125, 'elevated'], ['api-c', 45, 'low']] as const) {
+      rows.push({ customerId: c, eventTime: NOW - 300_000 + i * 5000, heartRate: bpm + (i % 3), level, late: false, partition: 0, offset: String(i) });
+    }
+  }
+  return {
+    rows,
+    anomalies: [
+      { customerId: 'api-b', eventTime: NOW - 60_000, rule: 'tachycardia', severity: 'warning', detail: { messageId: 'high', message: 'Heart rate 125 bpm is above 110 bpm' } },
+      { customerId: 'api-c', eventTime: NOW - 120_000, rule: 'bradycardia', severity: 'critical', detail: { messageId: 'low', message: 'Heart rate 45 bpm' }, episodeStart: NOW - 120_000 },
+    ],
+    rejects: ['invalid_json', 'invalid_json', 'heart_rate_out_of_range'].map((reason, i) => ({
+      raw: Buffer.from('{'), reason, detail: 'x', validator: 'parse', topic: 'readings', partition: 0, offset: String(i), receivedAt: NOW - 1000,
+    })),
+  };
+}
+
+/** A logger whose lines the test can read. */
+function capturingLog() {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+/** Reads server-sent events until `until` returns true for the collected events. */
+async function readEvents(url: string, headers: Record<string, string>, until: (events: Array<{ event: string; data: any }>) => boolean, onOpen?: () => void) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers, signal: controller.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/event-stream');
+  onOpen?.();
+  const events: Array<{ event: string; data: any }> = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of res.body!) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
+      }
+      if (until(events)) break;
+    }
+  } finally {
+    controller.abort();
+  }
+  return events;
+}
+
+describe('dashboard API', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let open: Dashboard;
+  let guarded: Dashboard;
+  const alertListeners = new Set<(a: Alert) => void>();
+  const captured = capturingLog();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = await openPool(db.url, 4);
+    await pool.query(`SELECT heartbeat_ensure_partitions(current_date - 1, 3)`);
+    await writeBatch(pool, batch());
+    // Redelivered: the rollup must not count it twice.
+    await writeBatch(pool, batch());
+    const metrics = new PipelineMetrics(undefined);
+    const base = { enabled: true, port: 0, pushIntervalMs: 200, lagIntervalMs: 5000 };
+    const onAlert = (l: (a: Alert) => void) => { alertListeners.add(l); return () => alertListeners.delete(l); };
+    open = await startDashboard({ config: { ...base, host: '127.0.0.1', token: '' }, feed: createLiveFeedFor(pool, undefined, metrics), metrics, log: captured.log, onAlert });
+    // Bound beyond loopback, with its token (requests still come over loopback).
+    guarded = await startDashboard({ config: { ...base, host: '0.0.0.0', token: TOKEN }, feed: createLiveFeedFor(pool, undefined, metrics), metrics, log: captured.log });
+  });
+  afterAll(async () => {
+    await open?.stop();
+    await guarded?.stop();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('serves the page and the charting library', async () => {
+    const page = await fetch(open.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('id="chart-distribution"');
+    const lib = await fetch(`${open.url}vendor/uplot.js`);
+    expect(lib.status).toBe(200);
+    expect((await lib.text()).length).toBeGreaterThan(10_000);
+  });
+
+  it('/api/snapshot returns what is stored: levels, distribution, latest anomalies, trends, rejects', async () => {
+    const res = await fetch(`${open.url}api/snapshot`);
+    expect(res.status).toBe(200);
+    const s = (await res.json()) as any;
+    // 60 readings per customer, written twice: counted once.
+    expect(s.levels).toEqual({ normal: 60, elevated: 60, low: 60 });
+    expect(Object.fromEntries(s.buckets)).toEqual({ 40: 60, 60: 60, 120: 60 });
+    // Both detected in one statement (one detected_at): either order is newest first.
+    expect(s.anomalies.map((a: any) => [a.customerId, a.rule, a.severity, a.message]).sort()).toEqual([
+      ['api-b', 'tachycardia', 'warning', 'Heart rate 125 bpm is above 110 bpm'],
+      ['api-c', 'bradycardia', 'critical', 'Heart rate 45 bpm'],
+    ]);
+    expect(Object.keys(s.trends).sort()).toEqual(['api-b', 'api-c']);
+    expect(s.trends['api-b']).toHaveLength(60);
+    expect(s.rejects).toEqual([{ reason: 'invalid_json', rejects: 2 }, { reason: 'heart_rate_out_of_range', rejects: 1 }]);
+  });
+
+  it('/api/customer returns one customer\'s heart rate in time order, and refuses a malformed id', async () => {
+    const res = await fetch(`${open.url}api/customer?id=api-a`);
+    const body = (await res.json()) as any;
+    expect(body.id).toBe('api-a');
+    expect(body.points).toHaveLength(60);
+    expect(body.points[0]).toEqual([NOW - 300_000, 62]);
+    const times = body.points.map((p: [number, number]) => p[0]);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect((await fetch(`${open.url}api/customer?id=${encodeURIComponent("x' OR 1=1 --")}`)).status).toBe(400);
+  });
+
+  it('/api/stream pushes snapshots with the chosen customer, and each alert at once', async () => {
+    const alert: Alert = {
+      type: 'anomaly', id: '999', customerId: 'api-a', rule: 'tachycardia', severity: 'critical', eventTime: new Date(NOW).toISOString(),
+      episodeStart: null, episodeEnd: null, detectedAt: new Date(NOW).toISOString(), message: 'Heart rate 210 bpm', detail: {},
+    };
+    let sentAt = 0;
+    let receivedAt = 0;
+    const events = await readEvents(`${open.url}api/stream?customer=api-a`, {}, (ev) => {
+      if (receivedAt === 0 && ev.some((e) => e.event === 'alert')) receivedAt = Date.now();
+      return receivedAt > 0 && ev.filter((e) => e.event === 'snapshot').length >= 2;
+    }, () => {
+      setTimeout(() => { sentAt = Date.now(); for (const l of alertListeners) l(alert); }, 300);
+    });
+    const snapshots = events.filter((e) => e.event === 'snapshot');
+    expect(snapshots[0]!.data.levels).toEqual({ normal: 60, elevated: 60, low: 60 });
+    expect(events.find((e) => e.event === 'customer')!.data.points).toHaveLength(60);
+    expect(events.find((e) => e.event === 'alert')!.data).toEqual(alert);
+    // Pushed as it happens, not with the next snapshot (200 ms here).
+    expect(receivedAt - sentAt).toBeLessThan(150);
+  });
+
+  it('with a token: refuses requests without it, accepts Bearer, ?token= (then a cookie), and never logs it', async () => {
+    for (const path of ['', 'api/snapshot', 'api/stream', 'metrics', 'app.js']) {
+      expect((await fetch(`${guarded.url}${path}`)).status, path).toBe(401);
+      expect((await fetch(`${guarded.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status, path).toBe(401);
+    }
+    expect((await fetch(`${guarded.url}api/snapshot?token=wrong`)).status).toBe(401);
+    expect((await fetch(`${guarded.url}api/snapshot`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await fetch(`${guarded.url}metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    // The page opened once with ?token=: a session cookie, and a redirect that drops the token from the URL.
+    const first = await fetch(`${guarded.url}?token=${TOKEN}&customer=api-a`, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/?customer=api-a');
+    const cookie = first.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).not.toContain(TOKEN);
+    const session = cookie.split(';')[0]!;
+    expect((await fetch(`${guarded.url}api/snapshot`, { headers: { cookie: session } })).status).toBe(200);
+    expect((await fetch(`${guarded.url}api/snapshot`, { headers: { cookie: `${session}x` } })).status).toBe(401);
+    expect((await fetch(`${guarded.url}healthz`)).status).toBe(200);
+    expect(captured.lines.join('\n')).not.toContain(TOKEN);
+    expect(captured.lines.some((l) => l.includes('"tokenRequired":true'))).toBe(true);
+  });
+
+  it('refuses to serve beyond loopback without a token', async () => {
+    const config = { enabled: true, port: 0, pushIntervalMs: 1000, lagIntervalMs: 5000, token: '' };
+    for (const host of ['0.0.0.0', '192.168.1.10', '::']) {
+      let error: unknown;
+      try {
+        checkDashboardConfig({ ...config, host });
+      } catch (err) {
+        error = err;
+      }
+      expect(error, host).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('CONFIG_INVALID');
+    }
+    for (const host of ['127.0.0.1', '::1', 'localhost']) expect(() => checkDashboardConfig({ ...config, host })).not.toThrow();
+  });
+});

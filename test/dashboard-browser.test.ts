@@ -1,0 +1,86 @@
+// The dashboard as a person sees it, in real headless Chromium (Debian's package, driven by
+// playwright-core): `heartbeat start` runs the whole pipeline with the simulator; the page shows
+// every chart with live data, an injected anomaly appears in the latest-anomalies table within
+// 2 seconds, choosing that customer draws their heart rate, and a screenshot is saved.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type RunningApp } from './support/app.js';
+import { ensureChromium, launchChromium } from './support/browser.js';
+import { createTestDatabase, freePort, type TestDatabase } from './support/database.js';
+import { explainFailure, pipelineNames, publish, readingMessage, type PipelineNames } from './support/pipeline.js';
+
+const RESULTS = path.resolve(import.meta.dirname, '../test-results');
+/** Every chart and table of the page, by element id. */
+const PANELS = ['chart-rate', 'chart-latency', 'chart-trends', 'chart-distribution', 'chart-levels', 'table-anomalies', 'chart-rejects', 'chart-lag', 'table-workers'];
+
+describe('dashboard in a browser', () => {
+  let db: TestDatabase;
+  let names: PipelineNames;
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureChromium();
+    db = await createTestDatabase();
+    const port = await freePort();
+    names = pipelineNames('browser', db.url, {
+      DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), SIMULATOR_ENABLED: 'true', SIMULATOR_RATE: '200', SIMULATOR_CUSTOMERS: '50',
+      // Enough malformed and out-of-range messages that the rejects chart fills quickly.
+      SIMULATOR_MALFORMED_SHARE: '0.02', SIMULATOR_OUT_OF_RANGE_SHARE: '0.02',
+    });
+    app = runCli(['start'], names.env);
+    const [line] = await Promise.all([
+      app.waitForLog((l) => l.msg === 'dashboard listening'),
+      app.waitForLog((l) => l.msg === 'simulator publishing'),
+    ]);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1250 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    await page.goto(String(line.url));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (app !== undefined) expect(await app.stop('SIGTERM')).toBe(0);
+    await db?.drop();
+    names?.cleanup();
+  });
+
+  it('draws every chart with live data, shows an injected anomaly within 2 s, and a chosen customer', async () => {
+    await explainFailure(app, page.locator('#status[data-state="live"]').waitFor({ timeout: 20_000 }));
+    // Normal readings of one customer over the last minute, then a critical spike.
+    const now = Date.now();
+    await publish(names.topic, Array.from({ length: 30 }, (_, i) => readingMessage('spike-customer', now - 60_000 + i * 2000, 70 + (i % 4))));
+    const sent = Date.now();
+    await publish(names.topic, [readingMessage('spike-customer', Date.now(), 218)]);
+    await explainFailure(app, page.locator('#table-anomalies tr[data-customer="spike-customer"]').first().waitFor({ timeout: 10_000 }));
+    const shownAfterMs = Date.now() - sent;
+
+    // Every panel has live data (readings/s and latency need a few pushes).
+    for (const id of PANELS) {
+      await explainFailure(app, page.locator(`#${id}[data-state="live"]`).waitFor({ timeout: 30_000 }).catch((err: Error) => {
+        throw new Error(`#${id} never showed live data: ${err.message}`);
+      }));
+    }
+    expect(await page.locator('#chart-rate canvas').count()).toBe(1);
+    expect(Number(await page.locator('#chart-rate').getAttribute('data-points'))).toBeGreaterThan(2);
+    expect(await page.locator('#table-workers tbody tr td.up').count()).toBe(2);
+    expect(await page.locator('#table-anomalies tr[data-customer="spike-customer"]').first().innerText()).toMatch(/tachycardia\s+critical/);
+
+    // A person picks the customer: their heart rate is drawn.
+    await page.locator('#table-anomalies tr[data-customer="spike-customer"] .customer-link').first().click();
+    await page.locator('#chart-customer[data-state="live"]').waitFor({ timeout: 10_000 });
+    expect(Number(await page.locator('#chart-customer').getAttribute('data-points'))).toBe(31);
+    expect(await page.locator('#customer').inputValue()).toBe('spike-customer');
+
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'dashboard.png'), fullPage: true });
+    console.info(`injected anomaly shown in the browser ${shownAfterMs} ms after publishing`);
+    expect(shownAfterMs).toBeLessThan(2000);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+// /metrics of the real app against what it stored: known readings, rejects and an anomaly go
+// through the real broker and `consume`; the scraped counters equal the database's counts
+// (readings stored, rejects by reason, anomalies by rule), the histograms saw every batch and
+// reading, lag drops to 0 on every partition, and both workers are up with no restart.
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type RunningApp } from './support/app.js';
+import { createTestDatabase, freePort, openPool, type TestDatabase } from './support/database.js';
+import { byLabel, scrapeUntil } from './support/metrics.js';
+import { explainFailure, pipelineNames, publish, readingMessage, waitForCounts, type PipelineNames } from './support/pipeline.js';
+
+describe('/metrics', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let names: PipelineNames;
+  let app: RunningApp;
+  let url: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = await openPool(db.url);
+    const port = await freePort();
+    names = pipelineNames('metrics', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), DASHBOARD_LAG_INTERVAL_MS: '500' });
+    url = `http://127.0.0.1:${port}/metrics`;
+    app = runCli(['consume'], names.env);
+    await app.waitForLog((l) => l.msg === 'dashboard listening');
+  });
+  afterAll(async () => {
+    if (app !== undefined) expect(await app.stop('SIGTERM')).toBe(0);
+    await pool?.end();
+    await db?.drop();
+    names?.cleanup();
+  });
+
+  it('counts what the database holds', async () => {
+    const t0 = Date.now() - 600_000;
+    const good = Array.from({ length: 300 }, (_, i) => readingMessage(`met-${i % 10}`, t0 + i * 1000, 70 + (i % 5)));
+    const bad = [
+      ...Array.from({ length: 7 }, (_, i) => ({ key: `bad-${i}`, value: '{"customer_id": ' })),
+      ...Array.from({ length: 5 }, (_, i) => readingMessage(`met-${i}`, t0 + 400_000 + i, 300)),
+    ];
+    const spike = readingMessage('met-spike', t0 + 500_000, 215);
+    await publish(names.topic, [...good, ...bad, spike]);
+    await explainFailure(app, waitForCounts(pool, { heartbeats: 301, rejected_readings: 12 }));
+
+    const samples = await explainFailure(app, scrapeUntil(url, (s) => s.get('heartbeat_readings_consumed_total') === 313
+      && Object.values(byLabel(s, 'heartbeat_consumer_lag', 'partition')).reduce((a, b) => a + b, 0) === 0));
+
+    const dbCount = async (sql: string) => Number((await pool.query(sql)).rows[0].n);
+    expect(samples.get('heartbeat_readings_stored_total')).toBe(await dbCount('SELECT count(*) AS n FROM heartbeats'));
+    const rejects = await pool.query<{ reason: string; n: string }>('SELECT reason, count(*) AS n FROM rejected_readings GROUP BY reason');
+    expect(byLabel(samples, 'heartbeat_readings_rejected_total', 'reason')).toEqual(Object.fromEntries(rejects.rows.map((r) => [r.reason, Number(r.n)])));
+    const anomalies = await pool.query<{ rule: string; n: string }>('SELECT rule, count(*) AS n FROM anomalies GROUP BY rule');
+    expect(anomalies.rows.length).toBeGreaterThan(0);
+    const counted = byLabel(samples, 'heartbeat_anomalies_total', 'rule');
+    for (const r of anomalies.rows) expect(counted[r.rule], r.rule).toBe(Number(r.n));
+    // The spike is the only new anomaly for its customer and rule: one alert.
+    expect(samples.get('heartbeat_alerts_published_total')).toBe(await dbCount('SELECT count(*) AS n FROM anomalies WHERE alert_suppressed = false'));
+
+    // Histograms: every chunk and every stored reading observed once.
+    const batches = samples.get('heartbeat_batch_size_count')!;
+    expect(batches).toBeGreaterThan(0);
+    expect(samples.get('heartbeat_batch_size_sum')).toBe(313);
+    expect(samples.get('heartbeat_write_latency_seconds_count')).toBe(batches);
+    expect(samples.get('heartbeat_end_to_end_latency_seconds_count')).toBe(301);
+    // Readings 10 minutes old: their end-to-end latency is at least that.
+    expect(samples.get('heartbeat_end_to_end_latency_seconds_sum')! / 301).toBeGreaterThan(60);
+
+    expect(Object.keys(byLabel(samples, 'heartbeat_consumer_lag', 'partition')).sort()).toEqual(['0', '1', '2', '3']);
+    expect(byLabel(samples, 'heartbeat_worker_up', 'worker')).toEqual({ 0: 1, 1: 1 });
+    expect(samples.get('heartbeat_worker_restarts_total')).toBe(0);
+    expect(samples.get('heartbeat_process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});

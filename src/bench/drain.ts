@@ -1,5 +1,5 @@
 // Drain throughput of the product: `heartbeat consume` with N workers, a fresh database and a
-// fresh consumer group, drains a filled topic; timed from "workers consuming" until the group
+// fresh consumer group, drains a filled topic; timed from the first worker's start until the group
 // has committed every message (an offset is committed only after its rows are durable), then
 // the stored rows and rejects are counted against what was published.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,12 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runApp } from './app-process.js';
+import { cpuUsed, snapshot } from './cpu.js';
 import type { BenchEnv } from './environment.js';
 import type { FillResult } from './fill.js';
 
 export interface DrainResult {
   workers: number;
-  /** Messages drained while timed (all messages minus those committed before the clock started). */
+  /** Messages drained while timed (all of them). */
   messages: number;
   seconds: number;
   perSecond: number;
@@ -20,6 +21,10 @@ export interface DrainResult {
   rejected: number;
   countsMatch: boolean;
   peakRssMb: number;
+  /** CPU seconds used while timed by the app, the PostgreSQL backends of its database, and the broker. */
+  cpu: Record<string, number>;
+  /** Messages drained while the CPU was counted (from "workers consuming" to the end). */
+  cpuMessages: number;
 }
 
 const POLL_MS = 100;
@@ -44,23 +49,34 @@ export async function drain(env: BenchEnv, topic: string, fill: FillResult, work
   try {
     const total = sumOffsets(await offsets.ends());
     await app.waitForLog('workers consuming');
-    const t0 = Date.now();
+    // The clock starts when the first worker started consuming: the others join while it works.
+    // (Worker threads' lines reach stdout through the main thread, possibly after its own.)
+    let starts: number[] = [];
+    for (let waited = 0; starts.length < workers && waited < 10_000; waited += 20) {
+      starts = app.lines.filter((l) => l.msg === 'worker consuming').map((l) => Date.parse(String(l.time)));
+      if (starts.length < workers) await new Promise((r) => setTimeout(r, 20));
+    }
+    const t0 = Math.min(...starts);
+    const cpuGroups = async () => ({ app: [app.child.pid!], postgres: await env.backendPids(db.name), kafka: env.brokerPids() });
+    const cpuBefore = snapshot(await cpuGroups());
     const before = sumOffsets(await offsets.committed());
     let committed = before;
     while (committed < total) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       committed = sumOffsets(await offsets.committed());
     }
+    const cpu = cpuUsed(cpuBefore, snapshot(await cpuGroups()));
     const seconds = (Date.now() - t0) / 1000;
     const peakRssMb = app.peakRssMb();
     const pool = await db.pool(1);
     const { rows } = await pool.query<{ stored: number; rejected: number }>(
       'SELECT (SELECT count(*) FROM heartbeats)::int AS stored, (SELECT count(*) FROM rejected_readings)::int AS rejected');
     const { stored, rejected } = rows[0]!;
-    const messages = Number(total - before);
+    // Messages committed before t0 was known were drained after t0 all the same.
+    const messages = Number(total);
     return {
       workers, messages, seconds, perSecond: messages / seconds, stored, rejected,
-      countsMatch: stored === fill.valid && rejected === fill.bad && Number(total) === fill.total, peakRssMb,
+      countsMatch: stored === fill.valid && rejected === fill.bad && Number(total) === fill.total, peakRssMb, cpu, cpuMessages: Number(total - before),
     };
   } finally {
     const code = await app.stop();

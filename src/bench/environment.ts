@@ -2,6 +2,7 @@
 // KAFKA_BROKERS names one), fresh databases copied from one migrated template on the configured
 // PostgreSQL server, unique topic and group names, and the teardown of all of it.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { withDatabase } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { maintainPartitions } from '../store/partitions.js';
 import { createPool } from '../store/pool.js';
+import { pidsMatching } from './cpu.js';
 
 export type Pool = Awaited<ReturnType<typeof createPool>>;
 
@@ -52,6 +54,10 @@ export interface BenchEnv {
   createTopics(names: BenchNames): Promise<void>;
   /** A fresh, migrated database with today's partitions. */
   newDatabase(label: string): Promise<BenchDatabase>;
+  /** Pids of the benchmark's own broker (empty with external brokers). */
+  brokerPids(): number[];
+  /** Pids of the PostgreSQL backends connected to `database`, except the asking one. */
+  backendPids(database: string): Promise<number[]>;
   /** `SHOW server_version` of the PostgreSQL server. */
   postgresVersion(): Promise<string>;
   close(): Promise<void>;
@@ -89,6 +95,7 @@ export async function openBenchEnv(config: AppConfig, log: Logger, options: { ex
   const cleanups: Array<() => Promise<void>> = [];
   let brokers = [...config.kafka.brokers];
   let kafkaVersion = 'external';
+  let brokerDir: string | undefined;
   if (!options.externalBrokers || (await firstAnswering(brokers)) === undefined) {
     // Our own broker: another one on this machine may be busy with someone else's work.
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'heartbeat-bench-kafka-'));
@@ -105,6 +112,7 @@ export async function openBenchEnv(config: AppConfig, log: Logger, options: { ex
     });
     brokers = cluster.brokers;
     kafkaVersion = local.version;
+    brokerDir = dataDir;
   }
   const withBrokers: AppConfig = { ...config, kafka: { ...config.kafka, brokers } };
 
@@ -170,6 +178,11 @@ export async function openBenchEnv(config: AppConfig, log: Logger, options: { ex
           created.splice(created.indexOf(name), 1);
         },
       };
+    },
+    brokerPids: () => (brokerDir === undefined ? [] : pidsMatching(brokerDir).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java')),
+    async backendPids(database) {
+      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+      return rows.map((r) => r.pid);
     },
     async postgresVersion() {
       const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');

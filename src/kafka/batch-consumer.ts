@@ -54,8 +54,8 @@ export interface BatchConsumer {
 /** Fetch sizes of the app's consumers (the benchmark's bare baselines use the same). */
 export const CONSUMER_FETCH = {
   // Bounded prefetch: with one partition processed at a time this caps buffered bytes.
-  maxBytesPerPartition: 2 * 1024 * 1024,
-  maxBytes: 16 * 1024 * 1024,
+  maxBytesPerPartition: 256 * 1024,
+  maxBytes: 2 * 1024 * 1024,
   // A fetch returns once 256 KB are there or maxWaitTimeInMs passed: at low rates readings gather
   // into fewer, larger writes instead of one statement per message.
   minBytes: 256 * 1024,

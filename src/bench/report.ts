@@ -48,6 +48,8 @@ export function summarize(r: BenchReport) {
     ourOverNaive: r.naive === undefined ? undefined : drainPerSecond / r.naive.perSecond,
     scaling,
     peakRssMb: Math.max(...headline.map((d) => d.peakRssMb)),
+    // CPU ms per 1,000 readings drained, per process group (median over the headline drains).
+    cpuMsPer1000: Object.fromEntries(['app', 'postgres', 'kafka'].map((k) => [k, median(headline.map((d) => (1e6 * (d.cpu[k] ?? 0)) / d.cpuMessages))])),
     peakRssMbAnyRun: Math.max(...r.drains.map((d) => d.peakRssMb)),
     countsMatch,
   };
@@ -78,6 +80,10 @@ export function formatTable(r: BenchReport): string {
   }
   rows.push(['5. scaling', s.scaling.map((x) => `${x.workers}: ${int(x.perSecond)}/s`).join(', '), '', '']);
   rows.push([`6. peak RSS of the app, drain with ${n} workers`, `${int(s.peakRssMb)} MB (any drain: ${int(s.peakRssMbAnyRun)} MB)`, `<= ${TARGETS.peakRssMb} MB`, judge(s.peakRssMb <= TARGETS.peakRssMb)]);
+  const c = s.cpuMsPer1000;
+  const cpuTotal = (c.app ?? 0) + (c.postgres ?? 0) + (c.kafka ?? 0);
+  rows.push([`   CPU per 1,000 readings, ${n} workers`, `app ${fixed(c.app, 1)} + PostgreSQL ${fixed(c.postgres, 1)} + Kafka ${fixed(c.kafka, 1)} = ${fixed(cpuTotal, 1)} ms`, '', '']);
+  rows.push([`   ceiling if all ${r.machine.cores} cores were ours`, `${int((r.machine.cores * 1e6) / cpuTotal)} readings/s`, '', '']);
   rows.push(['counts (stored = valid, rejected = bad)', s.countsMatch ? 'all match' : 'MISMATCH', 'match', s.countsMatch ? 'yes' : 'NO']);
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'value', 'target', 'ok'][i]!.length));

@@ -51,6 +51,17 @@ export interface BatchConsumer {
   readonly crashed: Promise<Error>;
 }
 
+/** Fetch sizes of the app's consumers (the benchmark's bare baselines use the same). */
+export const CONSUMER_FETCH = {
+  // Bounded prefetch: with one partition processed at a time this caps buffered bytes.
+  maxBytesPerPartition: 256 * 1024,
+  maxBytes: 2 * 1024 * 1024,
+  // A fetch returns once 256 KB are there or maxWaitTimeInMs passed: at low rates readings gather
+  // into fewer, larger writes instead of one statement per message.
+  minBytes: 256 * 1024,
+  maxWaitTimeInMs: 200,
+} as const;
+
 // receivedAt is the broker's timestamp of the message, not our clock: a redelivered message then
 // gets the same receivedAt, so range checks and rules give the same outcome the second time.
 function toInbound(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): InboundMessage {
@@ -65,13 +76,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
-    // Bounded prefetch: with one partition processed at a time this caps buffered bytes.
-    maxBytesPerPartition: 2 * 1024 * 1024,
-    maxBytes: 16 * 1024 * 1024,
-    // A fetch returns once 256 KB are there or maxWaitMs passed: at low rates readings gather into
-    // fewer, larger writes instead of one statement per message.
-    minBytes: 256 * 1024,
-    maxWaitTimeInMs: options.maxWaitMs ?? 200,
+    ...CONSUMER_FETCH,
+    maxWaitTimeInMs: options.maxWaitMs ?? CONSUMER_FETCH.maxWaitTimeInMs,
   });
   let crash: (err: Error) => void = () => undefined;
   const crashed = new Promise<Error>((resolve) => {

@@ -2,7 +2,7 @@
 // every valid reading ends up stored exactly once, every bad message once with a dead-letter copy.
 import { describe, expect, it } from 'vitest';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingCount, readingsReach, storedCounts, storedRejects,
+  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, storedRejects,
   useFaultRig, waitUntil,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
@@ -24,15 +24,16 @@ describe('heartbeat consume killed with SIGKILL while draining a backlog', () =>
     const env = appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logDir });
     const start = () => rig.runApp(['consume'], env);
 
-    // Each kill lands when the stored count passes a random point of what is left to drain, so
-    // it hits the app mid-stream (between a write and its commit, or anywhere else) wherever it is.
+    // Kill k lands when the stored count passes a random point in the k-th of KILLS + 1 slices of
+    // the backlog, so it hits the app mid-stream (between a write and its commit, or anywhere else)
+    // however fast it drains. The targets are fixed up front: a restarted app may drain thousands of
+    // readings before it logs that it consumes, and a target taken from the count then could lie
+    // past the end of the backlog.
+    const slice = READINGS / (KILLS + 1);
+    const targets = Array.from({ length: KILLS }, (_, k) => Math.floor(slice * (k + 0.2 + 0.6 * Math.random())));
     const killedAt: number[] = [];
-    for (let kill = 0; kill < KILLS; kill += 1) {
+    for (const target of targets) {
       const app = start();
-      await app.waitForLog((l) => l.msg === 'workers consuming');
-      const stored = await readingCount(pool);
-      const remaining = READINGS - stored;
-      const target = stored + Math.max(1, Math.floor(remaining * (0.1 + 0.3 * Math.random())));
       killedAt.push(await readingsReach(pool, target, 120_000));
       expect(await app.stop('SIGKILL')).toBe(137);
     }

@@ -85,6 +85,7 @@ export const schema = {
     count: { doc: 'Consumer worker threads (0: one per CPU core).', format: 'integer', min: 0, max: 256, default: 0, env: 'WORKERS' },
     batchSize: { doc: 'Most readings a worker writes in one batch.', format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_BATCH_SIZE' },
     flushIntervalMs: { doc: 'Longest a reading waits in a worker before its batch is written, in ms.', format: 'integer', min: 1, max: 60000, default: 50, env: 'WORKERS_FLUSH_INTERVAL_MS' },
+    concurrentPartitions: { doc: "Partitions a worker processes and writes at once (each write takes one of the worker's database connections; keep it below database.poolSize).", format: 'integer', min: 1, max: 64, default: 3, env: 'WORKERS_CONCURRENT_PARTITIONS' },
   },
   simulator: {
     enabled: { doc: 'Run the simulator inside `heartbeat start`.', format: 'boolean', default: true, env: 'SIMULATOR_ENABLED' },

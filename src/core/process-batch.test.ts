@@ -123,6 +123,28 @@ describe('processBatch', () => {
     expect(first.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
   });
 
+  it('rolls back one partition while another, processed in between, stays committed', () => {
+    // A worker writes several partitions' chunks at once: partition 0's write fails after
+    // partition 1's chunk was processed and made durable.
+    const e = engine();
+    const onPartition = (partition: number, batch: RawMessage[]) => batch.map((m) => ({ ...m, partition }));
+    processBatch(onPartition(0, run('P0', T, 30 * S, Array(10).fill(130))), e, T);
+    processBatch(onPartition(1, run('P1', T, 30 * S, Array(10).fill(130))), e, T);
+    e.commit();
+    const chunk0 = onPartition(0, run('P0', T + 5 * MIN, 30 * S, Array(11).fill(130)));
+    const chunk1 = onPartition(1, run('P1', T + 5 * MIN, 30 * S, Array(11).fill(130)));
+    const first0 = processBatch(chunk0, e, T);
+    const first1 = processBatch(chunk1, e, T);
+    e.commit([1]);
+    e.rollback([0]);
+    // Partition 0's redelivery gives exactly its first output, episode included ...
+    expect(processBatch(chunk0, e, T)).toEqual(first0);
+    expect(first0.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
+    // ... and partition 1 kept its committed state: a redelivery there reports its episode once only.
+    expect(first1.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
+    expect(processBatch(chunk1, e, T).anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([]);
+  });
+
   it('forgets revoked partitions: an episode in progress restarts its clock', () => {
     const e = engine();
     processBatch(run('C-1', T, 30 * S, Array(15).fill(130)), e, T);

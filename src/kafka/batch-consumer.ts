@@ -42,6 +42,11 @@ export interface BatchConsumerOptions {
   sessionTimeoutMs?: number;
   /** Longest a fetch waits for data to fill a batch, ms. */
   maxWaitMs?: number;
+  /**
+   * Partitions handled at once (default 1). onChunk then runs for several partitions concurrently,
+   * one chunk per partition at a time, so one partition's write overlaps another's processing.
+   */
+  concurrentPartitions?: number;
 }
 
 export interface BatchConsumer {
@@ -53,7 +58,7 @@ export interface BatchConsumer {
 
 /** Fetch sizes of the app's consumers (the benchmark's bare baselines use the same). */
 export const CONSUMER_FETCH = {
-  // Bounded prefetch: with one partition processed at a time this caps buffered bytes.
+  // Bounded prefetch: with a few partitions processed at a time this caps buffered bytes.
   maxBytesPerPartition: 256 * 1024,
   maxBytes: 2 * 1024 * 1024,
   // A fetch returns once 256 KB are there or maxWaitTimeInMs passed: at low rates readings gather
@@ -98,7 +103,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     eachBatchAutoResolve: false,
     // Commit as soon as one resolved offset is pending: the redelivery window after a crash is one chunk.
     autoCommitThreshold: 1,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const control: ChunkControl = { shouldAbandon: () => !isRunning() || isStale(), heartbeat };
       const { messages } = batch;

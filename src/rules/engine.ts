@@ -182,11 +182,14 @@ export class RuleEngine {
     });
   }
 
-  /** Call after the batch's output is durably written: a later rollback returns here. */
-  commit(): void { this.store.commit(); }
+  /**
+   * Call after a batch's output is durably written, naming the partitions it came from (default:
+   * all): a later rollback of those partitions returns here. Other partitions keep their undo logs.
+   */
+  commit(partitions?: Iterable<number>): void { this.store.commit(partitions); }
 
-  /** Call when writing the output failed: state returns to the last commit, so the redelivered messages give the same output. */
-  rollback(): void { this.store.rollback(); }
+  /** Call when writing the output failed: the partitions' state (default: all) returns to their last commit, so the redelivered messages give the same output. */
+  rollback(partitions?: Iterable<number>): void { this.store.rollback(partitions); }
 
   /** Drops the state of partitions moved to another worker (rebalance). */
   revokePartitions(partitions: Iterable<number>): void { this.store.revoke(partitions); }

@@ -1,6 +1,8 @@
 // Per-partition, per-customer state of stateful rules: their states, event-time timers, the
-// partition watermark and the last offset seen, with an undo log so a batch whose write failed
-// can be rolled back (then its redelivery produces exactly the same output).
+// partition watermark and the last offset seen, with an undo log per partition so a chunk whose
+// write failed can be rolled back (then its redelivery produces exactly the same output). The logs
+// are per partition because a worker writes several partitions' chunks at once: one partition's
+// chunk becoming durable must not make another's, still in flight, impossible to undo.
 
 /** One customer's state, per stateful rule index. */
 export class CustomerState {
@@ -12,9 +14,9 @@ export class CustomerState {
   readonly timerAt: number[];
   /** The time of the live heap entry for each rule's timer (NaN: none). */
   readonly scheduledAt: number[];
-  /** Undo epoch this customer was last saved in. */
-  epoch = -1;
-  constructor(readonly id: string, readonly states: unknown[]) {
+  /** Its partition's epoch in which this customer was last saved to the undo log. */
+  savedIn = -1;
+  constructor(readonly id: string, readonly states: unknown[], readonly partition: PartitionState) {
     this.timerAt = states.map(() => Number.NaN);
     this.scheduledAt = states.map(() => Number.NaN);
   }
@@ -72,7 +74,10 @@ export class PartitionState {
   lastOffset = -1;
   readonly customers = new Map<string, CustomerState>();
   readonly timers = new TimerHeap();
-  epoch = -1;
+  /** Commits and rollbacks so far: what was saved to the undo log in this epoch is not saved again. */
+  epoch = 0;
+  /** The epoch in which watermark and offset were last saved to the undo log. */
+  savedIn = -1;
   constructor(readonly id: number) {}
 
   /** Sets a rule's timer; at most one live heap entry per (customer, rule). */
@@ -125,80 +130,102 @@ type Undo =
   | { kind: 'new-partition'; id: number }
   | { kind: 'new-customer'; p: PartitionState; id: string };
 
-/** All partitions of one engine, with the undo log since the last commit. */
+/** All partitions of one engine, each with its undo log since its last commit. */
 export class StateStore {
   private readonly partitions = new Map<number, PartitionState>();
-  private undo: Undo[] = [];
-  private epoch = 0;
+  private readonly undo = new Map<number, Undo[]>();
   constructor(private readonly initialStates: readonly unknown[]) {}
+
+  private log(id: number): Undo[] {
+    let entries = this.undo.get(id);
+    if (entries === undefined) {
+      entries = [];
+      this.undo.set(id, entries);
+    }
+    return entries;
+  }
 
   /** The partition's state, created on first use. */
   partition(id: number): PartitionState {
     let p = this.partitions.get(id);
     if (p === undefined) {
       p = new PartitionState(id);
-      p.epoch = this.epoch;
+      p.savedIn = p.epoch;
       this.partitions.set(id, p);
-      this.undo.push({ kind: 'new-partition', id });
+      this.log(id).push({ kind: 'new-partition', id });
     }
     return p;
   }
 
   /** Call before changing the partition's watermark or last offset. */
   touchPartition(p: PartitionState): void {
-    if (p.epoch === this.epoch) return;
-    p.epoch = this.epoch;
-    this.undo.push({ kind: 'partition', p, maxEventTime: p.maxEventTime, watermark: p.watermark, lastOffset: p.lastOffset });
+    if (p.savedIn === p.epoch) return;
+    p.savedIn = p.epoch;
+    this.log(p.id).push({ kind: 'partition', p, maxEventTime: p.maxEventTime, watermark: p.watermark, lastOffset: p.lastOffset });
   }
 
   /** The customer's state in the partition, created on first use. */
   customer(p: PartitionState, id: string): CustomerState {
     let c = p.customers.get(id);
     if (c === undefined) {
-      c = new CustomerState(id, [...this.initialStates]);
-      c.epoch = this.epoch;
+      c = new CustomerState(id, [...this.initialStates], p);
+      c.savedIn = p.epoch;
       p.customers.set(id, c);
-      this.undo.push({ kind: 'new-customer', p, id });
+      this.log(p.id).push({ kind: 'new-customer', p, id });
     }
     return c;
   }
 
   /** Call before changing a customer's states, timers or times. */
   touchCustomer(c: CustomerState): void {
-    if (c.epoch === this.epoch) return;
-    c.epoch = this.epoch;
-    this.undo.push({ kind: 'customer', c, latest: c.latest, lastTime: c.lastTime, states: [...c.states], timerAt: [...c.timerAt] });
+    const p = c.partition;
+    if (c.savedIn === p.epoch) return;
+    c.savedIn = p.epoch;
+    this.log(p.id).push({ kind: 'customer', c, latest: c.latest, lastTime: c.lastTime, states: [...c.states], timerAt: [...c.timerAt] });
   }
 
-  /** The current state is durable: forget the undo log. */
-  commit(): void {
-    this.undo = [];
-    this.epoch++;
-  }
-
-  /** Back to the state of the last commit. */
-  rollback(): void {
-    for (let i = this.undo.length - 1; i >= 0; i--) {
-      const u = this.undo[i]!;
-      if (u.kind === 'new-partition') this.partitions.delete(u.id);
-      else if (u.kind === 'new-customer') u.p.customers.delete(u.id);
-      else if (u.kind === 'partition') {
-        Object.assign(u.p, { maxEventTime: u.maxEventTime, watermark: u.watermark, lastOffset: u.lastOffset });
-      } else {
-        u.c.latest = u.latest;
-        u.c.lastTime = u.lastTime;
-        u.states.forEach((s, k) => { u.c.states[k] = s; });
-        u.timerAt.forEach((t, k) => { u.c.timerAt[k] = t; });
-      }
+  /** The partitions' current state is durable (default: every partition's): forget their undo logs. */
+  commit(ids: Iterable<number> = [...this.undo.keys()]): void {
+    for (const id of ids) {
+      if (!this.undo.delete(id)) continue;
+      const p = this.partitions.get(id);
+      if (p !== undefined) p.epoch++;
     }
-    // Rollbacks are rare (a failed write): rebuilding every heap from the restored timers is simplest.
-    for (const p of this.partitions.values()) p.rebuildTimers();
-    this.commit();
+  }
+
+  /** Back to the partitions' state at their last commit (default: every partition's). */
+  rollback(ids: Iterable<number> = [...this.undo.keys()]): void {
+    for (const id of ids) {
+      const entries = this.undo.get(id);
+      if (entries === undefined) continue;
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const u = entries[i]!;
+        if (u.kind === 'new-partition') this.partitions.delete(u.id);
+        else if (u.kind === 'new-customer') u.p.customers.delete(u.id);
+        else if (u.kind === 'partition') {
+          Object.assign(u.p, { maxEventTime: u.maxEventTime, watermark: u.watermark, lastOffset: u.lastOffset });
+        } else {
+          u.c.latest = u.latest;
+          u.c.lastTime = u.lastTime;
+          u.states.forEach((s, k) => { u.c.states[k] = s; });
+          u.timerAt.forEach((t, k) => { u.c.timerAt[k] = t; });
+        }
+      }
+      this.undo.delete(id);
+      const p = this.partitions.get(id);
+      if (p === undefined) continue;
+      // Rollbacks are rare (a failed write): rebuilding the heap from the restored timers is simplest.
+      p.rebuildTimers();
+      p.epoch++;
+    }
   }
 
   /** Drops the state of partitions this engine no longer owns (rebalance). */
   revoke(ids: Iterable<number>): void {
-    for (const id of ids) this.partitions.delete(id);
+    for (const id of ids) {
+      this.partitions.delete(id);
+      this.undo.delete(id);
+    }
   }
 
   /** Partition ids with state. */

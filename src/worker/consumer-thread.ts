@@ -4,7 +4,10 @@
 //   Kafka chunk ─► processBatch (parse, validate, rules) ─► writeBatch (one statement, idempotent)
 //                                                        └► dead-letter copies of the rejects
 //                                                        └► alerts of new anomalies (cool-down)
-//                                        all durable ─► engine.commit() ─► offset committed
+//                                        all durable ─► engine.commit([partition]) ─► offset committed
+//
+// A worker handles workers.concurrentPartitions partitions at once (one chunk each), so one
+// partition's write overlaps the next one's processing; rule state commits per partition.
 //
 // Until both are durable the chunk is retried with backoff (PostgreSQL or the broker away): the
 // worker stops fetching meanwhile, so memory stays bounded, and resumes by itself.
@@ -131,11 +134,11 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       }, control, task, log.child({ partition: messages[0]!.partition, offset: messages[0]!.offset }));
       if (!durable) {
         // Its messages will be delivered again (here or to the partition's new owner).
-        engine.rollback();
+        engine.rollback([messages[0]!.partition]);
         log.info({ partition: messages[0]!.partition, offset: messages[0]!.offset, count: messages.length }, 'chunk abandoned uncommitted: partition revoked or worker stopping');
         return false;
       }
-      engine.commit();
+      engine.commit([messages[0]!.partition]);
       stats.consumed += messages.length;
       stats.stored += result.rows.length;
       stats.rejected += result.rejects.length;
@@ -153,6 +156,8 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       topic: config.kafka.topics.readings,
       chunkSize: config.workers.batchSize,
       maxWaitMs: config.workers.flushIntervalMs,
+      // Safe because rule state commits and rolls back per partition (engine.commit([p])).
+      concurrentPartitions: config.workers.concurrentPartitions,
       log: threadLog.child({ component: 'consumer' }),
       onChunk,
       onAssignment: (partitions) => {

@@ -125,4 +125,25 @@ describe('writeBatch', () => {
     const after = await Promise.all(['heartbeats', 'anomalies', 'rejected_readings'].map((t) => count(pool, `SELECT count(*) FROM ${t}`)));
     expect(after).toEqual(before);
   });
+
+  it('keeps the rollup per partition: a writer of one partition never waits on another partition\'s rollup rows', async () => {
+    const minute = Date.parse('2026-11-23T09:15:00Z');
+    await writeBatch(pool, { ...empty(), rows: [row('ROLL-0', minute + 1000, { heartRate: 71, partition: 0, offset: '1' })] });
+    // Another transaction holds partition 0's row of that minute, level and bucket (as a writer of
+    // partition 0 does until it commits).
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT * FROM heartbeat_minutes WHERE minute = $1 AND kafka_partition = 0 FOR UPDATE`, [new Date(minute)]);
+      const write = writeBatch(pool, { ...empty(), rows: [row('ROLL-1', minute + 2000, { heartRate: 73, partition: 1, offset: '1' })] });
+      const waited = await Promise.race([write.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 5000))]);
+      expect(waited, 'the partition 1 write waited for the lock on partition 0\'s rollup row').toBe(false);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const { rows } = await pool.query<{ readings: number; bpm_sum: number }>(
+      `SELECT sum(readings)::int AS readings, sum(bpm_sum)::int AS bpm_sum FROM heartbeat_minutes WHERE minute = $1 AND level = 'normal' AND bpm_bucket = 70`, [new Date(minute)]);
+    expect(rows).toEqual([{ readings: 2, bpm_sum: 144 }]);
+  });
 });

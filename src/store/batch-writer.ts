@@ -12,14 +12,15 @@ WITH readings AS (
   SELECT c, timestamptz 'epoch' + t * interval '1 millisecond', hr, lvl, late, p, o
   FROM unnest($1::text[], $2::bigint[], $3::smallint[], $4::text[], $5::boolean[], $6::int[], $7::bigint[]) AS r(c, t, hr, lvl, late, p, o)
   ON CONFLICT DO NOTHING
-  RETURNING event_time, level, heart_rate
+  RETURNING event_time, level, heart_rate, kafka_partition
 ), rollup AS (
-  -- The dashboard's per-minute rollup (sql/007), counting only rows this statement inserted.
-  -- Sorted, so concurrent writers lock shared minute rows in one order (no deadlock).
-  INSERT INTO heartbeat_minutes AS m (minute, level, bpm_bucket, readings, bpm_sum)
-  SELECT date_trunc('minute', event_time), coalesce(level, 'unclassified'), (heart_rate / 10) * 10, count(*), sum(heart_rate)
-  FROM readings GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-  ON CONFLICT (minute, level, bpm_bucket) DO UPDATE
+  -- The dashboard's per-minute rollup (sql/007), counting only rows this statement inserted. Its
+  -- rows are per Kafka partition (sql/008), so writers of different partitions never share one.
+  -- Sorted, so a batch spanning partitions still locks rows in one order (no deadlock).
+  INSERT INTO heartbeat_minutes AS m (minute, level, bpm_bucket, kafka_partition, readings, bpm_sum)
+  SELECT date_trunc('minute', event_time), coalesce(level, 'unclassified'), (heart_rate / 10) * 10, kafka_partition, count(*), sum(heart_rate)
+  FROM readings GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  ON CONFLICT (minute, level, bpm_bucket, kafka_partition) DO UPDATE
     SET readings = m.readings + EXCLUDED.readings, bpm_sum = m.bpm_sum + EXCLUDED.bpm_sum
 ), found AS (
   -- An episode is reported when confirmed and again when it ends: the second report completes the row.

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../src/worker/alerts.js';
 import { runCli, type RunningApp } from './support/app.js';
 import { createTestDatabase, freePort, openPool, type TestDatabase } from './support/database.js';
+import { sseEvents } from './support/sse.js';
 import { explainFailure, pipelineNames, publish, readingMessage, readTopicToEnd, waitForCounts, type PipelineNames } from './support/pipeline.js';
 
 const COOLDOWN_MS = 60_000;
@@ -19,19 +20,9 @@ async function openStream(url: string) {
   const events: Array<{ event: string; data: any; at: number }> = [];
   const waiters = new Set<() => void>();
   void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data), at: Date.now() });
-        }
+      for await (const e of sseEvents(res.body as AsyncIterable<Uint8Array>)) {
+        events.push({ ...e, at: Date.now() });
         for (const w of waiters) w();
       }
     } catch {

@@ -15,6 +15,7 @@ import { PipelineMetrics } from '../src/metrics/registry.js';
 import { writeBatch } from '../src/store/batch-writer.js';
 import type { Alert } from '../src/worker/alerts.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import { sseEvents, type SseEvent } from './support/sse.js';
 
 const NOW = Date.now();
 const TOKEN = 'test-token-7f3a9c1e5b';
@@ -53,20 +54,10 @@ async function readEvents(url: string, headers: Record<string, string>, until: (
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/event-stream');
   onOpen?.();
-  const events: Array<{ event: string; data: any }> = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
+  const events: SseEvent[] = [];
   try {
-    for await (const chunk of res.body!) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
-      }
+    for await (const e of sseEvents(res.body as AsyncIterable<Uint8Array>)) {
+      events.push(e);
       if (until(events)) break;
     }
   } finally {

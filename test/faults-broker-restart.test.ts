@@ -2,7 +2,7 @@
 // reconnects by itself, consumes what was produced after the restart, and loses or doubles nothing.
 import { describe, expect, it } from 'vitest';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, useFaultRig, waitUntil,
+  appEnv, createTopics, expectDeadLetterCopies, faultNames, knownTraffic, readingsReach, rejectsReach, storedCounts, useFaultRig,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
 
@@ -35,11 +35,10 @@ describe('heartbeat consume while its Kafka broker restarts', () => {
     await publish(names.readings, after.messages, { brokers });
     await readingsReach(pool, 2 * HALF, 180_000);
     const bad = [...before.bad, ...after.bad];
-    await waitUntil(async () => ((await storedCounts(pool)).rejects >= bad.length ? true : undefined), 60_000, `${bad.length} stored rejects`);
+    await rejectsReach(pool, bad.length);
     expect(await app.stop('SIGINT')).toBe(0);
 
     expect(await storedCounts(pool)).toEqual({ readings: 2 * HALF, distinctReadings: 2 * HALF, rejects: bad.length, distinctRejects: bad.length });
-    const copies = await deadLetterValues(brokers, names.deadLetter, bad);
-    expect(bad.filter((v) => !copies.has(v))).toEqual([]);
+    await expectDeadLetterCopies(brokers, names.deadLetter, bad);
   }, 300_000);
 });

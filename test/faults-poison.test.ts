@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  appEnv, createTopics, deadLetterValues, faultNames, knownTraffic, readingsReach, storedCounts, storedRejects, useFaultRig, waitUntil,
+  appEnv, createTopics, expectDeadLetterCopies, faultNames, knownTraffic, readingsReach, rejectsReach, storedCounts,
+  storedRejects, useFaultRig,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
 
@@ -34,7 +35,7 @@ describe('heartbeat consume fed poison', () => {
 
     const app = rig.runApp(['consume'], appEnv(brokers, names, db.url, LAYOUT, { LOG_DIR: logDir, WORKERS: '1' }));
     await readingsReach(pool, 2 * READINGS, 120_000);
-    await waitUntil(async () => ((await storedCounts(pool)).rejects >= GARBAGE + 1 ? true : undefined), 60_000, `${GARBAGE + 1} stored rejects`);
+    await rejectsReach(pool, GARBAGE + 1);
     expect(await app.stop('SIGINT')).toBe(0);
 
     expect(await storedCounts(pool)).toEqual({ readings: 2 * READINGS, distinctReadings: 2 * READINGS, rejects: GARBAGE + 1, distinctRejects: GARBAGE + 1 });
@@ -43,7 +44,6 @@ describe('heartbeat consume fed poison', () => {
     expect(rows.map((r) => r.raw.equals(huge))).toEqual([true]);
     expect(garbage.filter((g) => rejects.get(g) !== 'invalid_json')).toEqual([]);
     // Every garbage message has its dead-letter copy, byte for byte.
-    const copies = await deadLetterValues(brokers, names.deadLetter, garbage);
-    expect(garbage.filter((g) => !copies.has(g))).toEqual([]);
+    await expectDeadLetterCopies(brokers, names.deadLetter, garbage);
   }, 240_000);
 });

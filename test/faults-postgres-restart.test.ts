@@ -8,7 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/store/embed
 import { runCli, type RunningApp } from './support/app.js';
 import { freePort, openPool, silentLog, tempDirForPostgres, waitForNoProcessesOf } from './support/database.js';
 import {
-  appEnv, createTopics, faultNames, knownTraffic, readingsReach, residentMb, storedCounts, tempLogDir, waitUntil,
+  appEnv, createTopics, faultNames, knownTraffic, readingsReach, rejectsReach, residentMb, storedCounts, tempLogDir,
 } from './support/faults.js';
 import { publish } from './support/pipeline.js';
 
@@ -80,7 +80,7 @@ describe('heartbeat consume while its PostgreSQL restarts', () => {
       server = await startEmbeddedPostgres({ dataDir, port, log: silentLog });
       pool = await openPool(url);
       await readingsReach(pool, READINGS, 120_000);
-      await waitUntil(async () => ((await storedCounts(pool!)).rejects >= BAD ? true : undefined), 60_000, `${BAD} stored rejects`);
+      await rejectsReach(pool!, BAD);
       expect(await app.stop('SIGINT')).toBe(0);
 
       expect(await storedCounts(pool)).toEqual({ readings: READINGS, distinctReadings: READINGS, rejects: BAD, distinctRejects: BAD });

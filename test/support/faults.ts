@@ -157,6 +157,17 @@ export function readingsReach(pool: pg.Pool, count: number, timeoutMs: number): 
   }, timeoutMs, () => `${count} stored readings (last count ${last})`, 50);
 }
 
+/** Waits until rejected_readings holds at least `count` rows (default timeout 60 s). */
+export function rejectsReach(pool: pg.Pool, count: number, timeoutMs = 60_000): Promise<true> {
+  return waitUntil(async () => ((await storedCounts(pool)).rejects >= count ? true : undefined), timeoutMs, `${count} stored rejects`);
+}
+
+/** Asserts that every value in `values` has a copy on the dead-letter topic (a second copy is allowed). */
+export async function expectDeadLetterCopies(brokers: string[], topic: string, values: readonly string[]): Promise<void> {
+  const copies = await deadLetterValues(brokers, topic, values);
+  expect(values.filter((v) => !copies.has(v))).toEqual([]);
+}
+
 /** The bad messages stored in rejected_readings, by raw value, with their reasons. */
 export async function storedRejects(pool: pg.Pool): Promise<Map<string, string>> {
   const { rows } = await pool.query<{ raw: Buffer; reason: string }>('SELECT raw, reason FROM rejected_readings');

@@ -3,13 +3,10 @@
 // stored and marked suppressed), a repeat after the cool-down alerts again, and the dashboard's
 // stream shows the alert well within 2 seconds of the reading's arrival on the broker. An anomaly a
 // crash left stored but undecided (its chunk never finished) is swept up and published too.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../src/worker/alerts.js';
-import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, freePort, openPool, type TestDatabase } from './support/database.js';
 import { sseEvents } from './support/sse.js';
-import { explainFailure, pipelineNames, publish, readingMessage, readTopicToEnd, waitForCounts, type PipelineNames } from './support/pipeline.js';
+import { explainFailure, publish, readingMessage, readTopicToEnd, useDashboardApp, waitForCounts } from './support/pipeline.js';
 
 const COOLDOWN_MS = 60_000;
 
@@ -49,34 +46,15 @@ async function openStream(url: string) {
 }
 
 describe('alerts', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let names: PipelineNames;
-  let app: RunningApp;
-  let base: string;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = await openPool(db.url);
+  const fixture = useDashboardApp('alerts', { ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) }, async (pool) => {
     // What a worker killed between storing a chunk and publishing its alerts leaves behind.
     await pool.query(`INSERT INTO anomalies (customer_id, event_time, rule, severity, detail, episode_start, detected_at)
                       VALUES ('leftover-1', now() - interval '3 minutes', 'sustained-high', 'critical', '{"message": "left by a crash"}',
                               now() - interval '3 minutes', now() - interval '1 minute')`);
-    const port = await freePort();
-    names = pipelineNames('alerts', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), ALERTS_COOLDOWN_MS: String(COOLDOWN_MS) });
-    base = `http://127.0.0.1:${port}/`;
-    app = runCli(['consume'], names.env);
-    // The dashboard comes up after the workers.
-    await app.waitForLog((l) => l.msg === 'dashboard listening');
-  });
-  afterAll(async () => {
-    if (app !== undefined) expect(await app.stop('SIGTERM')).toBe(0);
-    await pool?.end();
-    await db?.drop();
-    names?.cleanup();
   });
 
   it('publishes each new anomaly once per cool-down, and the dashboard shows it within 2 s', async () => {
+    const { pool, names, app, baseUrl: base } = fixture;
     const stream = await openStream(`${base}api/stream`);
     await stream.next((e) => e.event === 'snapshot');
     const t0 = Date.now();

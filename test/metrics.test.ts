@@ -2,37 +2,16 @@
 // through the real broker and `consume`; the scraped counters equal the database's counts
 // (readings stored, rejects by reason, anomalies by rule), the histograms saw every batch and
 // reading, lag drops to 0 on every partition, and both workers are up with no restart.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type RunningApp } from './support/app.js';
-import { createTestDatabase, freePort, openPool, type TestDatabase } from './support/database.js';
+import { describe, expect, it } from 'vitest';
 import { byLabel, scrapeUntil } from './support/metrics.js';
-import { explainFailure, pipelineNames, publish, readingMessage, waitForCounts, type PipelineNames } from './support/pipeline.js';
+import { explainFailure, publish, readingMessage, useDashboardApp, waitForCounts } from './support/pipeline.js';
 
 describe('/metrics', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let names: PipelineNames;
-  let app: RunningApp;
-  let url: string;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = await openPool(db.url);
-    const port = await freePort();
-    names = pipelineNames('metrics', db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), DASHBOARD_LAG_INTERVAL_MS: '500' });
-    url = `http://127.0.0.1:${port}/metrics`;
-    app = runCli(['consume'], names.env);
-    await app.waitForLog((l) => l.msg === 'dashboard listening');
-  });
-  afterAll(async () => {
-    if (app !== undefined) expect(await app.stop('SIGTERM')).toBe(0);
-    await pool?.end();
-    await db?.drop();
-    names?.cleanup();
-  });
+  const fixture = useDashboardApp('metrics', { DASHBOARD_LAG_INTERVAL_MS: '500' });
 
   it('counts what the database holds', async () => {
+    const { pool, names, app } = fixture;
+    const url = `${fixture.baseUrl}metrics`;
     const t0 = Date.now() - 600_000;
     const good = Array.from({ length: 300 }, (_, i) => readingMessage(`met-${i % 10}`, t0 + i * 1000, 70 + (i % 5)));
     const bad = [

@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
 import { createPublisher, type OutboundMessage } from '../../src/kafka/producer.js';
-import { createTestDatabase, openPool, silentLog, type TestDatabase } from './database.js';
+import { runCli, type RunningApp } from './app.js';
+import { createTestDatabase, freePort, openPool, silentLog, type TestDatabase } from './database.js';
 import { uniqueGroup, uniqueTopic } from './kafka.js';
 
 /** The names one test file's app instances share, and the env that hands them to the CLI. */
@@ -61,6 +62,39 @@ export function usePipeline(prefix: string, extra: Record<string, string> = {}):
     fixture.names = pipelineNames(prefix, fixture.db.url, extra);
   });
   afterAll(async () => {
+    await fixture.pool?.end();
+    await fixture.db?.drop();
+    fixture.names?.cleanup();
+  });
+  return fixture;
+}
+
+/** A pipeline fixture whose `consume` app runs with the dashboard (and /metrics) on a free port. */
+export interface DashboardAppFixture extends PipelineFixture {
+  readonly app: RunningApp;
+  /** http://127.0.0.1:<port>/ */
+  readonly baseUrl: string;
+}
+
+/**
+ * usePipeline plus, before the block's tests, `heartbeat consume` with the dashboard enabled
+ * (`prepare` may put rows in the database first); after them the app must stop with exit 0.
+ */
+export function useDashboardApp(prefix: string, extra: Record<string, string> = {}, prepare?: (pool: pg.Pool) => Promise<void>): DashboardAppFixture {
+  const fixture = {} as { db: TestDatabase; pool: pg.Pool; names: PipelineNames; app: RunningApp; baseUrl: string };
+  beforeAll(async () => {
+    fixture.db = await createTestDatabase();
+    fixture.pool = await openPool(fixture.db.url);
+    await prepare?.(fixture.pool);
+    const port = await freePort();
+    fixture.names = pipelineNames(prefix, fixture.db.url, { DASHBOARD_ENABLED: 'true', DASHBOARD_PORT: String(port), ...extra });
+    fixture.baseUrl = `http://127.0.0.1:${port}/`;
+    fixture.app = runCli(['consume'], fixture.names.env);
+    // The dashboard comes up after the workers.
+    await fixture.app.waitForLog((l) => l.msg === 'dashboard listening');
+  });
+  afterAll(async () => {
+    if (fixture.app !== undefined) expect(await fixture.app.stop('SIGTERM')).toBe(0);
     await fixture.pool?.end();
     await fixture.db?.drop();
     fixture.names?.cleanup();

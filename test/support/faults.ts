@@ -12,6 +12,7 @@ import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
 import type { OutboundMessage } from '../../src/kafka/producer.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
 import { runCli, type RunningApp } from './app.js';
+import { publish } from './pipeline.js';
 import { createTestDatabase, openPool, silentLog, testConfig, type TestDatabase } from './database.js';
 import { javaProcessesUsing, memoryLogger, startTempCluster, uniqueGroup, uniqueTopic } from './kafka.js';
 
@@ -257,4 +258,36 @@ export function useFaultRig({ nodes }: { nodes?: number } = {}): FaultRig {
     logs?.remove();
   });
   return rig;
+}
+
+/**
+ * The shape of a broker-fault test: half the traffic published, `consume` started and a quarter
+ * of it stored; then `fault` runs (stop a node, ...) and returns; the other half is published;
+ * at the end every reading is stored exactly once and every bad message kept once, in the table
+ * and on the dead-letter topic, and the app stops with exit 0.
+ */
+export async function streamThroughFault(
+  rig: FaultRig, prefix: string, layout: TopicLayout, half: number, badPerHalf: number,
+  fault: (app: RunningApp, names: FaultNames) => Promise<void>,
+): Promise<void> {
+  const { brokers, db, pool, logDir } = rig;
+  const names = faultNames(prefix);
+  await createTopics(brokers, names, layout);
+  const first = knownTraffic(half, badPerHalf, { tag: 'first' });
+  await publish(names.readings, first.messages, { brokers });
+
+  const app = rig.runApp(['consume'], appEnv(brokers, names, db.url, layout, { LOG_DIR: logDir, RETRY_MAX_DELAY_MS: '2000' }));
+  await app.waitForLog((l) => l.msg === 'workers consuming');
+  await readingsReach(pool, half / 4, 120_000);
+  await fault(app, names);
+
+  const second = knownTraffic(half, badPerHalf, { tag: 'second' });
+  await publish(names.readings, second.messages, { brokers });
+  await readingsReach(pool, 2 * half, 180_000);
+  const bad = [...first.bad, ...second.bad];
+  await rejectsReach(pool, bad.length);
+  expect(await app.stop('SIGINT')).toBe(0);
+
+  expect(await storedCounts(pool)).toEqual({ readings: 2 * half, distinctReadings: 2 * half, rejects: bad.length, distinctRejects: bad.length });
+  await expectDeadLetterCopies(brokers, names.deadLetter, bad);
 }

@@ -1,6 +1,8 @@
 // Builds the kafkajs client from the config: TLS, SASL, timeouts, and its logs routed into pino.
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Kafka, logLevel, type ISocketFactory, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { AppConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -88,6 +90,25 @@ function sasl(config: KafkaClientConfig): SASLOptions | undefined {
   throw new ConfigError('kafka.sasl.mechanism', `Invalid config kafka.sasl.mechanism = ${JSON.stringify(mechanism)}: allowed is none, plain, scram-sha-256 or scram-sha-512`);
 }
 
+/** TCP keep-alive of broker connections (kafkajs's own value). */
+const SOCKET_KEEP_ALIVE_MS = 60_000;
+
+/**
+ * kafkajs's socket factory with Nagle's algorithm off. kafkajs leaves it on, so a small request
+ * written while an earlier one on the same connection is unacknowledged (a produce behind a
+ * produce, an offset commit behind a heartbeat) can wait for the broker's delayed ACK, up to
+ * 40 ms on Linux. Kafka's Java clients and brokers and the pg driver all set TCP_NODELAY. At
+ * 10,000 readings/s (npm run bench, one session) p95/p99 latency went from 328/408 to 260/307 ms.
+ */
+const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl: tlsOptions, onConnect }) => {
+  const socket = tlsOptions
+    ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...tlsOptions }, onConnect)
+    : net.connect({ host, port }, onConnect);
+  socket.setKeepAlive(true, SOCKET_KEEP_ALIVE_MS);
+  socket.setNoDelay(true);
+  return socket;
+};
+
 /**
  * A kafkajs client for config.kafka.brokers. `clientIdSuffix` tells the brokers (and their logs)
  * which part of the app is connecting, e.g. `worker-3`. The client itself opens no connection.
@@ -100,6 +121,7 @@ export function createKafka(config: KafkaClientConfig, log: Logger, clientIdSuff
     sasl: sasl(config),
     connectionTimeout: config.kafka.connectionTimeoutMs,
     retry: { ...DEFAULT_RETRY, ...retry },
+    socketFactory: noDelaySocketFactory,
     logLevel: kafkajsLevel(log.level),
     logCreator: pinoLogCreator(log),
   });

@@ -1,10 +1,10 @@
 // One consumer worker thread: a member of the consumer group that turns each chunk of messages
 // into rows, anomalies and rejects (the pure core), makes them durable, then lets the offset commit.
 //
-//   Kafka chunk ─► processBatch (parse, validate, rules) ─► writeBatch (one statement, idempotent)
+//   Kafka chunk ─► processBatch (parse, validate, rules) ─┬► writeBatch (one statement, idempotent)
 //                                                        └► dead-letter copies of the rejects
-//                                                        └► alerts of new anomalies (cool-down)
-//                                        all durable ─► engine.commit([partition]) ─► offset committed
+//                                     both durable ─► alerts of new anomalies (cool-down)
+//                                      all durable ─► engine.commit([partition]) ─► offset committed
 //
 // A worker handles workers.concurrentPartitions partitions at once (one chunk each), so one
 // partition's write overlaps the next one's processing; rule state commits per partition.
@@ -113,7 +113,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     }));
     pool = await createPool(config, threadLog, { max: config.database.poolSize });
     const kafka = createKafka(config, threadLog, `worker-${index}`);
-    dlq = await createPublisher(kafka);
+    dlq = await createPublisher(kafka, config.kafka);
     const alerts = new AlertPublisher(pool, dlq, config.kafka.topics.alerts, config.alerts.cooldownMs);
     const stopRequested = new Promise<void>((resolve) => port.on('message', (msg: ToWorker) => msg.type === 'stop' && resolve()));
 
@@ -121,15 +121,21 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       const result = processBatch(messages, engine, Date.now());
       const keys = new Map(result.rejects.length === 0 ? [] : messages.map((m) => [`${m.partition}:${m.offset}`, m.key] as const));
       const started = performance.now();
-      let storedNow = 0;
+      let storedNow: number | undefined;
+      let deadLettered = false;
       let published: Alert[] = [];
       let suppressed = 0;
       const durable = await makeDurable(async () => {
-        // Summed over attempts: a retry after a later step failed inserts (and counts) nothing again.
-        storedNow += (await writeBatch(pool!, result)).readings;
         // Only after the rejects are in PostgreSQL AND on the dead-letter topic may the offset move.
-        await dlq!.send(config.kafka.topics.deadLetter, deadLetters(result, keys));
-        // Alerts too (at least once): new anomalies are published before the offset commits.
+        // The two go at once (round trips overlapped, not added), and a retry repeats only the
+        // step that failed: no second dead-letter copy per retry while PostgreSQL is away.
+        const steps = await Promise.allSettled([
+          storedNow ?? writeBatch(pool!, result).then((counts) => (storedNow = counts.readings)),
+          deadLettered || dlq!.send(config.kafka.topics.deadLetter, deadLetters(result, keys)).then(() => (deadLettered = true)),
+        ]);
+        for (const step of steps) if (step.status === 'rejected') throw step.reason;
+        // Alerts after the rows (they read the stored anomalies' state), at least once: new
+        // anomalies are published before the offset commits.
         ({ published, suppressed } = await alerts.run(result.anomalies));
       }, control, task, log.child({ partition: messages[0]!.partition, offset: messages[0]!.offset }));
       if (!durable) {
@@ -144,7 +150,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       stats.rejected += result.rejects.length;
       stats.anomalies += result.anomalies.length;
       stats.batches += 1;
-      observeChunk(metrics, messages.length, result, storedNow, performance.now() - started);
+      observeChunk(metrics, messages.length, result, storedNow ?? 0, performance.now() - started);
       metrics.alertsPublished.inc(published.length);
       metrics.alertsSuppressed.inc(suppressed);
       for (const alert of published) port.postMessage({ type: 'alert', alert } satisfies FromWorker);

@@ -91,7 +91,7 @@ describe('bad input through the running pipeline', () => {
     try {
       await app.waitForLog((l) => l.msg === 'workers consuming');
       await publish(names.topic, known.map(({ key, value }) => ({ key, value })));
-      await publish(names.topic, big.map(({ key, value }) => ({ key, value })), { compress: false, slice: 1 });
+      await publish(names.topic, big.map(({ key, value }) => ({ key, value })), { compression: 'none', slice: 1 });
       await explainFailure(app, waitForCounts(pool, { heartbeats: valid.length, rejected_readings: bad.length }, 90_000));
       expect(await app.stop('SIGTERM')).toBe(0);
       expect(app.lines.filter((l) => String(l.msg).startsWith('worker failed'))).toEqual([]);

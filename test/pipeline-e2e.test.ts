@@ -99,12 +99,14 @@ describe('the pipeline, end to end', () => {
     expect(rejectedCases.length).toBeGreaterThan(0);
     expect(cases.length - rejectedCases.length).toBeGreaterThan(0);
 
-    const app = await startConsumer(names);
+    // gzip both ways (readings in, dead-letter copies out), as with kafka.compression=gzip over a
+    // slow link; the other tests run the default, none.
+    const app = await startConsumer({ ...names, env: { ...names.env, KAFKA_COMPRESSION: 'gzip' } });
     try {
       await publish(names.topic, [
         ...cases.map((c) => ({ key: c.key, value: c.value })),
         ...plain.map((p, i) => readingMessage(p.customer, p.eventTime, p.heartRate, i % 3 === 0 ? { activity: 'rest' } : {})),
-      ]);
+      ], { compression: 'gzip' });
       const validCount = cases.length - rejectedCases.length + plain.length;
       await waitForCounts(pool, { heartbeats: validCount, rejected_readings: rejectedCases.length });
       const stats = await stopCleanly(app);

@@ -20,7 +20,7 @@ export async function fillTopic(env: BenchEnv, topic: string, readings: number, 
   // Enough event time for R messages even with silent devices, ending a minute ago.
   const durationMs = Math.ceil((readings / customers) * 1.2 + 10) * INTERVAL_MS;
   const startMs = Date.now() - durationMs - 60_000;
-  const publisher = await createPublisher(env.kafka('bench-fill'));
+  const publisher = await createPublisher(env.kafka('bench-fill'), env.config.kafka);
   const t0 = Date.now();
   const result = { total: 0, valid: 0, bad: 0 };
   try {

@@ -15,7 +15,7 @@ export async function scenarioCommand(ctx: CommandContext): Promise<void> {
   await ensureTopics(config, log, { signal: ctx.lifecycle.signal });
 
   const cases = scenarioCases(Date.now());
-  const publisher = await createPublisher(createKafka(config, log, 'scenario'));
+  const publisher = await createPublisher(createKafka(config, log, 'scenario'), config.kafka);
   try {
     await publisher.send(config.kafka.topics.readings, cases.map((c) => ({ key: c.key, value: c.value })));
   } finally {

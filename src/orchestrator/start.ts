@@ -75,7 +75,7 @@ export async function start(ctx: CommandContext, parts: StartParts): Promise<voi
   }
   if (parts.simulator) {
     const slog = ctx.log.child({ component: 'simulator' });
-    const publisher = await createPublisher(createKafka(config, ctx.log, 'simulator'));
+    const publisher = await createPublisher(createKafka(config, ctx.log, 'simulator'), config.kafka);
     const simulator = startPublisherLoop(config, publisher, slog);
     lifecycle.defer('simulator', async () => {
       await simulator.stop();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
-import { createPublisher, type OutboundMessage } from '../../src/kafka/producer.js';
+import { createPublisher, type Compression, type OutboundMessage } from '../../src/kafka/producer.js';
 import { runCli, type RunningApp } from './app.js';
 import { createTestDatabase, freePort, openPool, silentLog, type TestDatabase } from './database.js';
 import { uniqueGroup, uniqueTopic } from './kafka.js';
@@ -108,15 +108,15 @@ const client = (brokers = inject('kafkaBrokers')) => createKafka(plainClientConf
 export interface PublishOptions {
   /** Default: the suite's broker. Fault tests pass the brokers of their own cluster. */
   brokers?: string[];
-  /** false sends each byte as given, e.g. to test payloads near message.max.bytes. */
-  compress?: boolean;
+  /** Default none (the app's default): each byte as given, e.g. for payloads near message.max.bytes. */
+  compression?: Compression;
   /** Messages per send (default 2000); the publisher also splits sends by bytes. */
   slice?: number;
 }
 
 /** Publishes `messages` in order, acknowledged by all in-sync replicas, then disconnects. */
 export async function publish(topic: string, messages: OutboundMessage[], options: PublishOptions = {}): Promise<void> {
-  const publisher = await createPublisher(client(options.brokers), { compress: options.compress });
+  const publisher = await createPublisher(client(options.brokers), { compression: options.compression });
   try {
     const slice = options.slice ?? 2000;
     for (let i = 0; i < messages.length; i += slice) await publisher.send(topic, messages.slice(i, i + slice));

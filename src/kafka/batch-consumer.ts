@@ -61,9 +61,12 @@ export const CONSUMER_FETCH = {
   // Bounded prefetch: with a few partitions processed at a time this caps buffered bytes.
   maxBytesPerPartition: 256 * 1024,
   maxBytes: 2 * 1024 * 1024,
-  // A fetch returns once 256 KB are there or maxWaitTimeInMs passed: at low rates readings gather
-  // into fewer, larger writes instead of one statement per message.
-  minBytes: 256 * 1024,
+  // A fetch returns once 16 KB (~100 readings) are there or maxWaitTimeInMs passed: at low rates
+  // readings gather into fewer, larger writes instead of one statement per message; at high rates
+  // the next fetch returns with what came in while the last chunks were written, without waiting.
+  // (256 KB made every fetch wait the full maxWaitTimeInMs at 10,000 readings/s: p50 latency
+  // 117 ms against 69-97 ms with 16 KB, same run; 1 byte flooded the broker with tiny fetches.)
+  minBytes: 16 * 1024,
   maxWaitTimeInMs: 200,
 } as const;
 

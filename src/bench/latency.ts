@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runApp, type AppLogLine } from './app-process.js';
+import { cpuUsed, snapshot } from './cpu.js';
 import { appEnv } from './drain.js';
 import type { BenchEnv } from './environment.js';
 
@@ -41,6 +42,12 @@ export interface LatencyResult {
    */
   countsMatch: boolean;
   peakRssMb: number;
+  /**
+   * Cores busy while the simulator ran (CPU seconds / wall seconds) per process group: the
+   * consumer app, the simulator, the PostgreSQL backends of the phase's database, the benchmark's
+   * own broker (0 with external brokers) and this benchmark process (its offset poller).
+   */
+  coresBusy: Record<'app' | 'simulator' | 'postgres' | 'kafka' | 'bench', number>;
 }
 
 const POLL_MS = 10;
@@ -79,7 +86,16 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
     simulator = runApp('simulate', { ...base, SIMULATOR_RATE: String(rate) });
     const started = await simulator.waitForLog('simulator publishing');
     const startMs = logTime(started);
+    const cpuGroups = async () => ({
+      app: [consumer.child.pid!], simulator: [simulator!.child.pid!], postgres: await env.backendPids(db.name), kafka: env.brokerPids(), bench: [process.pid],
+    });
+    const cpuBefore = snapshot(await cpuGroups());
+    const cpuFrom = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu = cpuUsed(cpuBefore, snapshot(await cpuGroups()));
+    const wallSeconds = (performance.now() - cpuFrom) / 1000;
+    const cores = (group: string) => Math.round(((cpu[group] ?? 0) / wallSeconds) * 100) / 100;
+    const coresBusy = { app: cores('app'), simulator: cores('simulator'), postgres: cores('postgres'), kafka: cores('kafka'), bench: cores('bench') };
     await simulator.stop();
     const stopped = simulator.lines.find((l) => l.msg === 'simulator stopped');
     const published = Number(stopped?.published ?? Number.NaN);
@@ -113,7 +129,7 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
     return {
       rate, seconds, published, publishedPerSecond, measured: r.measured, committed: r.committed, written: r.written,
       stored: r.stored, rejected: r.rejected, onTopic: Number(total),
-      countsMatch: r.stored + r.rejected === Number(total), peakRssMb,
+      countsMatch: r.stored + r.rejected === Number(total), peakRssMb, coresBusy,
     };
   } finally {
     polling = false;

@@ -77,6 +77,9 @@ export function formatTable(r: BenchReport): string {
     rows.push([`4. latency at ${int(l.rate)}/s for ${l.seconds} s`, `achieved ${int(l.publishedPerSecond)}/s, ${int(l.measured)} readings measured`, '', '']);
     rows.push(['   event -> offset committed p50/p95/p99', `${int(l.committed.p50)} / ${int(l.committed.p95)} / ${int(l.committed.p99)} ms (max ${int(l.committed.max)})`, `p99 <= ${TARGETS.p99Ms} ms`, judge(l.committed.p99 <= TARGETS.p99Ms)]);
     rows.push(['   event -> row written  p50/p95/p99', `${int(l.written.p50)} / ${int(l.written.p95)} / ${int(l.written.p99)} ms (max ${int(l.written.max)})`, '', '']);
+    const b = l.coresBusy;
+    const busy = b.app + b.simulator + b.postgres + b.kafka + b.bench;
+    rows.push([`   cores busy (of ${r.machine.cores})`, `app ${fixed(b.app, 2)} + simulator ${fixed(b.simulator, 2)} + PostgreSQL ${fixed(b.postgres, 2)} + Kafka ${fixed(b.kafka, 2)} + bench ${fixed(b.bench, 2)} = ${fixed(busy, 2)}`, '', '']);
   }
   rows.push(['5. scaling', s.scaling.map((x) => `${x.workers}: ${int(x.perSecond)}/s`).join(', '), '', '']);
   rows.push([`6. peak RSS of the app, drain with ${n} workers`, `${int(s.peakRssMb)} MB (any drain: ${int(s.peakRssMbAnyRun)} MB)`, `<= ${TARGETS.peakRssMb} MB`, judge(s.peakRssMb <= TARGETS.peakRssMb)]);

@@ -5,6 +5,7 @@
 import { consumeBare } from '../kafka/bare-consumer.js';
 import { copyRows, insertRow, type BaselineRow } from '../store/baseline-writes.js';
 import { bareRow } from './bare-parse.js';
+import { cpuUsed, snapshot } from './cpu.js';
 import type { BenchEnv } from './environment.js';
 
 export interface BaselineResult {
@@ -15,6 +16,8 @@ export interface BaselineResult {
   written: number;
   stored: number;
   countsMatch: boolean;
+  /** CPU seconds of the run: this process (the bare client and COPY), the database's backends, the broker. */
+  cpu: Record<string, number>;
 }
 
 /** Reads the first `limit` messages of `topic` and writes them by COPY (raw) or INSERT per reading (naive). */
@@ -24,6 +27,8 @@ export async function runBaseline(env: BenchEnv, topic: string, limit: number, l
   try {
     const pool = await db.pool(1);
     let written = 0;
+    const cpuGroups = async () => ({ app: [process.pid], postgres: await env.backendPids(db.name), kafka: env.brokerPids() });
+    const cpuBefore = snapshot(await cpuGroups());
     const run = await consumeBare(env.kafka(`bench-${mode}`), {
       groupId: names.group, topic, limit, mode: mode === 'copy' ? 'batch' : 'message',
       async onMessages(messages) {
@@ -37,10 +42,11 @@ export async function runBaseline(env: BenchEnv, topic: string, limit: number, l
         written += rows.length;
       },
     });
+    const cpu = cpuUsed(cpuBefore, snapshot(await cpuGroups()));
     const seconds = (run.doneAt - run.joinedAt) / 1000;
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats');
     const stored = rows[0]!.n;
-    return { messages: run.handled, seconds, perSecond: run.handled / seconds, written, stored, countsMatch: stored === written && run.handled === limit };
+    return { messages: run.handled, seconds, perSecond: run.handled / seconds, written, stored, countsMatch: stored === written && run.handled === limit, cpu };
   } finally {
     await db.drop();
   }

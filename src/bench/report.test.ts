@@ -18,8 +18,8 @@ function report(overrides: Partial<BenchReport> = {}): BenchReport {
     settings: { readings: 1000, customers: 10, partitions: 12, headlineWorkers: 2 },
     fill: { total: 1000, valid: 990, bad: 10, seconds: 1 },
     drains: [drain(2, 100), drain(2, 300), drain(2, 200), drain(1, 50)],
-    raw: [{ messages: 1000, seconds: 2.5, perSecond: 400, written: 990, stored: 990, countsMatch: true }],
-    naive: { messages: 100, seconds: 50, perSecond: 2, written: 99, stored: 99, countsMatch: true },
+    raw: [{ messages: 1000, seconds: 2.5, perSecond: 400, written: 990, stored: 990, countsMatch: true, cpu: { app: 1, postgres: 0.5, kafka: 0.25 } }],
+    naive: { messages: 100, seconds: 50, perSecond: 2, written: 99, stored: 99, countsMatch: true, cpu: { app: 1, postgres: 1, kafka: 0 } },
     ...overrides,
   };
 }
@@ -34,6 +34,8 @@ describe('bench report', () => {
     expect(s.ourOverNaive).toBe(100);
     expect(s.scaling).toEqual([{ workers: 1, perSecond: 50 }, { workers: 2, perSecond: 200 }]);
     expect(s.cpuMsPer1000).toEqual({ app: 2000, postgres: 1000, kafka: 500 });
+    expect(s.rawCpuMsPer1000).toEqual({ app: 1000, postgres: 500, kafka: 250 });
+    expect(formatTable(report())).toMatch(/CPU per 1,000 readings, raw +client\+COPY 1000\.0 \+ PostgreSQL 500\.0 \+ Kafka 250\.0 = 1750\.0 ms/);
     expect(s.countsMatch).toBe(true);
   });
 

@@ -50,6 +50,8 @@ export function summarize(r: BenchReport) {
     peakRssMb: Math.max(...headline.map((d) => d.peakRssMb)),
     // CPU ms per 1,000 readings drained, per process group (median over the headline drains).
     cpuMsPer1000: Object.fromEntries(['app', 'postgres', 'kafka'].map((k) => [k, median(headline.map((d) => (1e6 * (d.cpu[k] ?? 0)) / d.cpuMessages))])),
+    // The same for the raw baseline (its "app" is the bare client and COPY in the bench process).
+    rawCpuMsPer1000: Object.fromEntries(['app', 'postgres', 'kafka'].map((k) => [k, median(r.raw.map((x) => (1e6 * (x.cpu[k] ?? 0)) / x.messages))])),
     peakRssMbAnyRun: Math.max(...r.drains.map((d) => d.peakRssMb)),
     countsMatch,
   };
@@ -87,6 +89,11 @@ export function formatTable(r: BenchReport): string {
   const cpuTotal = (c.app ?? 0) + (c.postgres ?? 0) + (c.kafka ?? 0);
   rows.push([`   CPU per 1,000 readings, ${n} workers`, `app ${fixed(c.app, 1)} + PostgreSQL ${fixed(c.postgres, 1)} + Kafka ${fixed(c.kafka, 1)} = ${fixed(cpuTotal, 1)} ms`, '', '']);
   rows.push([`   ceiling if all ${r.machine.cores} cores were ours`, `${int((r.machine.cores * 1e6) / cpuTotal)} readings/s`, '', '']);
+  if (r.raw.length > 0) {
+    const w = s.rawCpuMsPer1000;
+    const rawTotal = (w.app ?? 0) + (w.postgres ?? 0) + (w.kafka ?? 0);
+    rows.push(['   CPU per 1,000 readings, raw', `client+COPY ${fixed(w.app, 1)} + PostgreSQL ${fixed(w.postgres, 1)} + Kafka ${fixed(w.kafka, 1)} = ${fixed(rawTotal, 1)} ms`, '', '']);
+  }
   rows.push(['counts (stored = valid, rejected = bad)', s.countsMatch ? 'all match' : 'MISMATCH', 'match', s.countsMatch ? 'yes' : 'NO']);
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['measure', 'value', 'target', 'ok'][i]!.length));

@@ -126,6 +126,33 @@ describe('writeBatch', () => {
     expect(after).toEqual(before);
   });
 
+  it('keeps the rollup equal to the stored readings, through first deliveries and partial redeliveries', async () => {
+    const base = Date.parse('2026-11-24T10:00:00Z');
+    // Three minutes, several levels, buckets and partitions; an unclassified reading too.
+    const rows = Array.from({ length: 300 }, (_, i) => row(`SUM-${i % 7}`, base + i * 600, {
+      heartRate: 40 + ((i * 13) % 120), level: i % 50 === 0 ? null : (['low', 'normal', 'elevated'] as const)[i % 3], partition: i % 3, offset: String(i),
+    }));
+    const rollupOf = (where: string) => pool.query(`
+      SELECT minute, level, bpm_bucket, kafka_partition, sum(readings)::int AS readings, sum(bpm_sum)::int AS bpm_sum FROM heartbeat_minutes
+      WHERE minute >= $1 AND minute < $2 ${where} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, [new Date(base), new Date(base + 3_600_000)]);
+    const expected = () => pool.query(`
+      SELECT date_trunc('minute', event_time) AS minute, coalesce(level, 'unclassified') AS level, (heart_rate / 10) * 10 AS bpm_bucket,
+             kafka_partition, count(*)::int AS readings, sum(heart_rate)::int AS bpm_sum
+      FROM heartbeats WHERE customer_id LIKE 'SUM-%' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`);
+
+    // First delivery of the first 200: every row new.
+    expect(await writeBatch(pool, { ...empty(), rows: rows.slice(0, 200) })).toMatchObject({ readings: 200 });
+    expect((await rollupOf('')).rows).toEqual((await expected()).rows);
+    // A redelivery overlapping it (rows 150-299): only the 100 new ones may count.
+    expect(await writeBatch(pool, { ...empty(), rows: rows.slice(150) })).toMatchObject({ readings: 100 });
+    // A redelivery of rows all stored already: nothing changes.
+    expect(await writeBatch(pool, { ...empty(), rows: rows.slice(0, 50) })).toMatchObject({ readings: 0 });
+    const rollup = (await rollupOf('')).rows;
+    expect(rollup).toEqual((await expected()).rows);
+    expect(rollup.reduce((n, r: { readings: number }) => n + r.readings, 0)).toBe(300);
+    expect(rollup.some((r: { level: string }) => r.level === 'unclassified')).toBe(true);
+  });
+
   it('keeps the rollup per partition: a writer of one partition never waits on another partition\'s rollup rows', async () => {
     const minute = Date.parse('2026-11-23T09:15:00Z');
     await writeBatch(pool, { ...empty(), rows: [row('ROLL-0', minute + 1000, { heartRate: 71, partition: 0, offset: '1' })] });

@@ -51,14 +51,19 @@ describe('createKafka', () => {
     expect(error?.key).toBe('kafka.ssl.caFile');
   });
 
-  it('logs a rebalance answer as info and other broker errors as errors', () => {
+  it('logs rebalance and coordinator start-up answers as info and other broker errors as errors', () => {
     const { log, lines } = memoryLogger('debug');
     const write = pinoLogCreator(log)();
     const entry = (error: string) => ({ timestamp: '', logger: 'kafkajs', message: 'Response Heartbeat(key: 12, version: 3)', error });
     write({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: entry('The group is rebalancing, so a rejoin is needed') });
+    // A freshly started broker, until its internal topics are loaded.
+    write({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: entry('The coordinator is loading and hence can\'t process requests for this group') });
+    write({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: entry('The group coordinator is not available') });
     write({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: entry('Not authorized to access group') });
     expect(lines.map((l) => [l.level, l.error])).toEqual([
       [PINO_INFO, 'The group is rebalancing, so a rejoin is needed'],
+      [PINO_INFO, 'The coordinator is loading and hence can\'t process requests for this group'],
+      [PINO_INFO, 'The group coordinator is not available'],
       [PINO_ERROR, 'Not authorized to access group'],
     ]);
   });

@@ -49,11 +49,14 @@ function kafkajsLevel(level: string): logLevel {
 }
 
 /**
- * Broker answers kafkajs logs as errors although they are the normal course of a consumer group:
- * every worker that joins or leaves makes the others' heartbeats answer "rebalancing". Logged as
- * info, so an error line in logs/ means something an operator should look at.
+ * Broker answers kafkajs logs as errors although they are the normal course of a consumer group
+ * and kafkajs retries them: every worker that joins or leaves makes the others' heartbeats answer
+ * "rebalancing", and a broker just started answers "coordinator is loading" / "not available"
+ * until its internal topics are loaded (every first `npm start`). Logged as info, so an error line
+ * in logs/ means something an operator should look at; a coordinator that never comes fails the
+ * worker, which is logged as an error.
  */
-const ROUTINE_BROKER_ANSWERS = /group is rebalancing|rejoin is needed/i;
+const ROUTINE_BROKER_ANSWERS = /group is rebalancing|rejoin is needed|coordinator is loading|coordinator is not available/i;
 
 /** A kafkajs logCreator writing to `log` (component kafka, the kafkajs namespace in the object). */
 export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {

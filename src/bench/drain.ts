@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
-import { runApp } from './app-process.js';
+import { runCli } from '../cli-process.js';
 import { cpuUsed, snapshot } from './cpu.js';
 import type { BenchEnv } from './environment.js';
 import type { FillResult } from './fill.js';
@@ -45,10 +45,10 @@ export async function drain(env: BenchEnv, topic: string, fill: FillResult, work
   const db = await env.newDatabase(label);
   const logDir = await mkdtemp(path.join(os.tmpdir(), 'heartbeat-bench-logs-'));
   const offsets = await openOffsetReader(env.kafka('bench-offsets'), names.group, topic);
-  const app = runApp('consume', appEnv(env, topic, names, db.url, logDir, workers), execArgv);
+  const app = runCli(['consume'], appEnv(env, topic, names, db.url, logDir, workers), { execArgv });
   try {
     const total = sumOffsets(await offsets.ends());
-    await app.waitForLog('workers consuming');
+    await app.waitForLog((l) => l.msg === 'workers consuming', 120_000);
     // The clock starts when the first worker started consuming: the others join while it works.
     // (Worker threads' lines reach stdout through the main thread, possibly after its own.)
     let starts: number[] = [];

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
-import { runApp, type AppLogLine } from './app-process.js';
+import { runCli, type LogLine } from '../cli-process.js';
 import { cpuUsed, snapshot } from './cpu.js';
 import { appEnv } from './drain.js';
 import type { BenchEnv } from './environment.js';
@@ -53,7 +53,7 @@ export interface LatencyResult {
 const POLL_MS = 10;
 
 /** The time of a log line in ms (pino writes ISO text or epoch ms). */
-const logTime = (line: AppLogLine): number => (typeof line.time === 'string' ? Date.parse(line.time) : Number(line.time));
+const logTime = (line: LogLine): number => (typeof line.time === 'string' ? Date.parse(line.time) : Number(line.time));
 
 /** Runs the simulator at `rate` for `seconds` against `workers` workers. */
 export async function measureLatency(env: BenchEnv, rate: number, seconds: number, warmupSeconds: number, workers: number): Promise<LatencyResult> {
@@ -63,13 +63,13 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
   const logDir = await mkdtemp(path.join(os.tmpdir(), 'heartbeat-bench-logs-'));
   const offsets = await openOffsetReader(env.kafka('bench-offsets'), names.group, names.topic);
   const base = appEnv(env, names.topic, names, db.url, logDir, workers);
-  const consumer = runApp('consume', base);
-  let simulator: ReturnType<typeof runApp> | undefined;
+  const consumer = runCli(['consume'], base);
+  let simulator: ReturnType<typeof runCli> | undefined;
   // Commit observations: partition, offsets [from, to) and when they were first seen committed.
   const seen: Array<{ partition: number; from: bigint; to: bigint; at: number }> = [];
   let polling = true;
   try {
-    await consumer.waitForLog('workers consuming');
+    await consumer.waitForLog((l) => l.msg === 'workers consuming', 120_000);
     const last = new Map<number, bigint>();
     const poller = (async () => {
       while (polling) {
@@ -83,8 +83,8 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     })();
-    simulator = runApp('simulate', { ...base, SIMULATOR_RATE: String(rate) });
-    const started = await simulator.waitForLog('simulator publishing');
+    simulator = runCli(['simulate'], { ...base, SIMULATOR_RATE: String(rate) });
+    const started = await simulator.waitForLog((l) => l.msg === 'simulator publishing', 120_000);
     const startMs = logTime(started);
     const cpuGroups = async () => ({
       app: [consumer.child.pid!], simulator: [simulator!.child.pid!], postgres: await env.backendPids(db.name), kafka: env.brokerPids(), bench: [process.pid],

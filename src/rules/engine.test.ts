@@ -71,6 +71,19 @@ describe('plugin isolation', () => {
     expect(engine.stats().find((s) => s.id === 'failing')).toMatchObject({ slow: 2, disabled: true });
   });
 
+  it('only the plugin that overran is reported slow, not the one after it, nor for the time its report took', () => {
+    const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* spin */ } };
+    const failures: PluginFailure[] = [];
+    const engine = new RuleEngine([instantiatePlugin(failing(() => busy(30)), {}, 'failing'), instantiatePlugin(reporter, {}, 'reporter')], {
+      allowedLatenessMs: 30_000, timeBudgetMs: 20, maxConsecutiveFailures: 100, decode: DEFAULT_DECODE_POLICY,
+      // A slow failure report (a log line written to a busy disk) must not count against the next plugin.
+      onPluginFailure: (f) => { failures.push(f); busy(25); },
+    });
+    processBatch(messages(3), engine, T);
+    expect(failures.map((f) => f.pluginId)).toEqual(['failing', 'failing', 'failing']);
+    expect(engine.stats().find((s) => s.id === 'reporter')).toMatchObject({ calls: 3, slow: 0 });
+  });
+
   it('in strict mode a plugin that modifies the reading fails instead of corrupting it', () => {
     const { engine, failures } = setup(failing((r) => { r.heartRate = 0; }), { strict: true });
     const out = processBatch(messages(1), engine, T);

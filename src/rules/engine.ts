@@ -84,6 +84,13 @@ export class RuleEngine {
   private timerValue = 0;
   private eventTime = 0;
   private customerId = '';
+  /**
+   * When the plugin call about to run started: each call's end is the next one's start, so timing
+   * the plugins against their budget reads the clock once per call, not twice (performance.now()
+   * was 4 % of a worker's time in npm run bench's profile). What runs between two calls (a few
+   * engine steps) counts towards the next plugin, far below any budget.
+   */
+  private clock = 0;
   private readonly ctx: { -readonly [K in keyof StatefulContext]: StatefulContext[K] };
   private readonly validatorCtx = { reject: (reason: string, detail?: string) => this.reject(reason, detail) };
 
@@ -121,10 +128,11 @@ export class RuleEngine {
     if (!redelivered) { store.touchPartition(p); p.lastOffset = offset; }
 
     this.rejection = undefined;
+    this.clock = performance.now();
     for (const r of this.validators) {
       if (r.disabled) continue;
       this.runner = r;
-      const t0 = performance.now();
+      const t0 = this.clock;
       try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; this.failed(r, t0, reading.customerId, e); }
       const rejection = this.rejection as { reason: string; detail: string } | undefined;
       if (rejection !== undefined) {
@@ -164,7 +172,7 @@ export class RuleEngine {
       if (r.disabled) continue;
       this.runner = r;
       const before = out.anomalies.length, levelBefore: Level | null = this.level;
-      const t0 = performance.now();
+      const t0 = this.clock;
       try { r.calls++; r.plugin.check!(reading, ctx); this.succeeded(r, t0, reading); } catch (e) {
         out.anomalies.length = before; this.level = levelBefore; this.failed(r, t0, reading.customerId, e);
       }
@@ -206,7 +214,7 @@ export class RuleEngine {
     this.runner = r;
     this.timerOp = NO_TIMER;
     const before = out.anomalies.length, levelBefore: Level | null = this.level;
-    const t0 = performance.now();
+    const t0 = this.clock;
     try {
       r.calls++;
       const state = customer.states[i];
@@ -242,7 +250,9 @@ export class RuleEngine {
   }
 
   private succeeded(r: Runner, t0: number, reading: Reading | undefined): void {
-    const duration = performance.now() - t0;
+    const now = performance.now();
+    this.clock = now;
+    const duration = now - t0;
     if (duration > this.options.timeBudgetMs) this.failed(r, t0, reading?.customerId ?? this.ctx.customerId, undefined, duration);
     else r.consecutive = 0;
   }
@@ -263,6 +273,8 @@ export class RuleEngine {
         partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled,
       });
     } catch { /* a failing log callback must not break the batch */ }
+    // The report (a log line) is not the next plugin's time.
+    this.clock = performance.now();
   }
 
   private reject(reason: string, detail: string | undefined): void {

@@ -87,6 +87,28 @@ describe('writeBatch', () => {
     expect(await count(pool, 'SELECT count(*) FROM rejected_readings')).toBe(4);
   });
 
+  it('stores customer ids that mean something in an array literal exactly as given', async () => {
+    // Any printable text is a valid customer id; the writer sends them in one text[] literal.
+    const QUOTED = Date.parse('2026-11-20T05:05:00Z'); // a minute of its own in the rollup
+    const escaped = ['Q"uote', 'back\\slash', '\\"'];
+    const plain = ['a,b', '{brace}', 'NULL', ' spaced ', 'ünï \u{1F493}', "it's", ''.padEnd(64, 'x')];
+    const ids = [...escaped, ...plain];
+    // Ids with a quote or backslash take the escaping path; the rest are joined as they are, here
+    // with the NULL level of a disabled level plugin (which the level column escapes).
+    for (const [batch, level] of [[escaped, 'normal'], [plain, null]] as const) {
+      const rows = batch.map((id, j) => row(id, QUOTED + j, { level, offset: String(j) }));
+      expect(await writeBatch(pool, { ...empty(), rows })).toMatchObject({ readings: batch.length });
+    }
+    const { rows } = await pool.query<{ customer_id: string; level: string | null }>(
+      'SELECT customer_id, level FROM heartbeats WHERE customer_id = ANY($1) ORDER BY event_time, customer_id', [ids]);
+    expect(rows.map((r) => r.customer_id).sort()).toEqual([...ids].sort());
+    expect(rows.filter((r) => r.level === null).map((r) => r.customer_id).sort()).toEqual([...plain].sort());
+    // The rollup counted them under their levels.
+    const rollup = await pool.query<{ level: string; n: string }>(
+      `SELECT level, sum(readings)::text AS n FROM heartbeat_minutes WHERE minute = $1 GROUP BY level ORDER BY level`, [new Date(QUOTED)]);
+    expect(rollup.rows).toEqual([{ level: 'normal', n: '3' }, { level: 'unclassified', n: '7' }]);
+  });
+
   it('completes an episode reported first as ongoing and later with its end, in one row', async () => {
     const start = T + 3_600_000;
     const ongoing: Anomaly = { customerId: 'EP-1', eventTime: start, rule: 'sustained-low', severity: 'warning', detail: { messageId: 'started', minutes: 10 }, episodeStart: start };

@@ -71,6 +71,28 @@ describe('processBatch', () => {
     expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['duplicate', 'dedupe']]);
   });
 
+  it('catches a duplicate that is not the customer\'s previous reading, in order or not, and in a redelivered batch', () => {
+    // C-1 goes back in time: the copy of T (after T+2s) and of T+1s are duplicates, T-1s is new.
+    // C-2 interleaves and is in order throughout.
+    const batch = [
+      reading('C-1', T, 72), reading('C-2', T, 72), reading('C-1', T + 2 * S, 72), reading('C-1', T, 72), reading('C-2', T + S, 72),
+      reading('C-1', T + S, 72), reading('C-1', T - S, 72), reading('C-1', T + S, 72), reading('C-2', T, 72),
+    ];
+    const e = engine();
+    const first = processBatch(batch, e, T);
+    const outcome = (out: ReturnType<typeof processBatch>) => [
+      out.rows.map((r) => `${r.customerId}@${(r.eventTime - T) / S}`),
+      out.rejects.map((r) => `${r.offset}:${r.reason}`),
+    ];
+    expect(outcome(first)).toEqual([
+      ['C-1@0', 'C-2@0', 'C-1@2', 'C-2@1', 'C-1@1', 'C-1@-1'],
+      [`${batch[3]!.offset}:duplicate`, `${batch[7]!.offset}:duplicate`, `${batch[8]!.offset}:duplicate`],
+    ]);
+    // The same messages again (the write failed): the same outcome, duplicates within it included.
+    e.rollback();
+    expect(outcome(processBatch(batch, e, T))).toEqual(outcome(first));
+  });
+
   it('catches a duplicate sent again in the next batch', () => {
     const e = engine();
     processBatch([reading('C-1', T, 72)], e, T);

@@ -1,7 +1,8 @@
 // The pure core: a batch of Kafka messages in, { rows, anomalies, rejects } out. Per message:
 // size check -> JSON parse -> shape check -> validator plugins -> duplicate check -> rule plugins -> row.
 // Nothing a producer sends can make it throw; state lives in the engine (see src/rules/engine.ts).
-import type { RuleEngine } from '../rules/engine.js';
+import type { BatchSink, RuleEngine } from '../rules/engine.js';
+import { SeenInBatch } from '../rules/seen-in-batch.js';
 import { DecodeFailure, decodeReading } from './decode.js';
 import type { Anomaly, BatchResult, RawMessage } from './types.js';
 
@@ -13,7 +14,13 @@ import type { Anomaly, BatchResult, RawMessage } from './types.js';
  * eventTime) in one batch are merged: an episode confirmed and ended in the batch is one anomaly.
  */
 export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number): BatchResult {
-  const out = { rows: [], anomalies: [], rejects: [], seen: new Set<string>() } as BatchResult & { seen: Set<string> };
+  const rows: BatchResult['rows'] = [];
+  const acceptedTimes = (customerId: string) => {
+    const times: number[] = [];
+    for (const r of rows) if (r.customerId === customerId) times.push(r.eventTime);
+    return times;
+  };
+  const out: BatchSink = { rows, anomalies: [], rejects: [], seen: new SeenInBatch(acceptedTimes) };
   const policy = engine.decodePolicy;
   for (let message of messages) {
     if (!(message.receivedAt > 0) || !Number.isFinite(message.receivedAt)) message = { ...message, receivedAt: now };

@@ -11,6 +11,7 @@ import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulCon
 import { deepFreeze } from './deep-freeze.js';
 import type { LoadedPlugin } from './loader.js';
 import { StateStore, type CustomerState, type PartitionState } from './partition-state.js';
+import type { SeenInBatch } from './seen-in-batch.js';
 
 /** Engine settings, from config `rules.*` and `input.*` (see engineOptionsFromConfig). */
 export interface EngineOptions {
@@ -54,9 +55,9 @@ export interface PluginStats {
   disabled: boolean;
 }
 
-/** Where the engine writes a batch's output; `seen` holds customerId\0eventTime of the batch. */
+/** Where the engine writes a batch's output; `seen` holds the readings it accepted (see seen-in-batch.ts). */
 export interface BatchSink extends BatchResult {
-  readonly seen: Set<string>;
+  readonly seen: SeenInBatch;
 }
 
 class Runner {
@@ -141,13 +142,13 @@ export class RuleEngine {
       }
     }
 
-    const key = reading.customerId + '\u0000' + reading.eventTime;
     const customer = store.customer(p, reading.customerId);
-    if (out.seen.has(key) || (!redelivered && customer.lastTime === reading.eventTime)) {
+    if (out.seen.has(reading.customerId, reading.eventTime) || (!redelivered && customer.lastTime === reading.eventTime)) {
       out.rejects.push(rejectOf(message, 'duplicate', `a reading of ${reading.customerId} at ${new Date(reading.eventTime).toISOString()} was already received`, 'dedupe'));
       return;
     }
-    out.seen.add(key);
+    // A row is pushed below for every reading added here: the rows are what `seen` holds.
+    out.seen.add(reading.customerId, reading.eventTime);
     const late = reading.eventTime < p.watermark;
     if (!redelivered) {
       store.touchCustomer(customer);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runCli } from '../cli-process.js';
 import { cpuUsed, snapshot } from './cpu.js';
+import { summarizeGcTrace, type GcSummary } from './gc-trace.js';
 import type { BenchEnv } from './environment.js';
 import type { FillResult } from './fill.js';
 
@@ -25,6 +26,8 @@ export interface DrainResult {
   cpu: Record<string, number>;
   /** Messages drained while the CPU was counted (from "workers consuming" to the end). */
   cpuMessages: number;
+  /** The app's garbage collection, when the bench ran with --trace-gc. */
+  gc?: GcSummary;
 }
 
 const POLL_MS = 100;
@@ -77,6 +80,8 @@ export async function drain(env: BenchEnv, topic: string, fill: FillResult, work
     return {
       workers, messages, seconds, perSecond: messages / seconds, stored, rejected,
       countsMatch: stored === fill.valid && rejected === fill.bad && Number(total) === fill.total, peakRssMb, cpu, cpuMessages: Number(total - before),
+      // V8's collection lines are the app's only stdout lines that are not JSON (no time field).
+      gc: summarizeGcTrace(app.lines.filter((l) => l.time === undefined).map((l) => String(l.msg)), messages),
     };
   } finally {
     const code = await app.stop();

@@ -17,6 +17,7 @@ import { loadConfig } from '../config.js';
 import { createBootLogger } from '../log.js';
 import { runBaseline } from './baselines.js';
 import { drain, type DrainResult } from './drain.js';
+import { GC_TRACE_FLAGS } from './gc-trace.js';
 import { openBenchEnv } from './environment.js';
 import { fillTopic } from './fill.js';
 import { measureLatency } from './latency.js';
@@ -34,18 +35,21 @@ interface BenchOptions {
   latencySeconds: number;
   skip: Set<string>;
   cpuProfDir?: string;
+  traceGc: boolean;
 }
 
 const USAGE = `Usage: npm run bench -- [--quick] [--readings N] [--customers N] [--workers 1,2,4] [--headline-workers N]
   [--repeat N] [--naive-sample N] [--latency-rate N] [--latency-seconds N] [--skip raw,naive,latency,scaling]
-  [--cpu-prof DIR]   write CPU profiles of the app (every thread) during the drains to DIR`;
+  [--cpu-prof DIR]   write CPU profiles of the app (every thread) during the drains to DIR
+  [--trace-gc]       report the app's garbage collection in the drains (V8's --trace-gc-nvp)`;
 
 function parseOptions(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick');
+  const traceGc = argv.includes('--trace-gc');
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--quick') continue;
+    if (arg === '--quick' || arg === '--trace-gc') continue;
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -78,6 +82,7 @@ function parseOptions(argv: string[]): BenchOptions {
     latencySeconds: num('latency-seconds', quick ? 8 : 60),
     skip: new Set((flags.get('skip') ?? '').split(',').filter((s) => s !== '')),
     cpuProfDir: flags.get('cpu-prof'),
+    traceGc,
   };
 }
 
@@ -114,10 +119,11 @@ async function main(): Promise<number> {
 
     let profile = 0;
     const execArgv = async () => {
-      if (options.cpuProfDir === undefined) return [];
+      const gc = options.traceGc ? [...GC_TRACE_FLAGS] : [];
+      if (options.cpuProfDir === undefined) return gc;
       const dir = path.resolve(options.cpuProfDir, `drain-${++profile}`);
       await mkdir(dir, { recursive: true });
-      return ['--cpu-prof', '--cpu-prof-dir', dir];
+      return [...gc, '--cpu-prof', '--cpu-prof-dir', dir];
     };
     const drains: DrainResult[] = [];
     const raw: BenchReport['raw'] = [];

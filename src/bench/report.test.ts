@@ -37,6 +37,17 @@ describe('bench report', () => {
     expect(s.rawCpuMsPer1000).toEqual({ app: 1000, postgres: 500, kafka: 250 });
     expect(formatTable(report())).toMatch(/CPU per 1,000 readings, raw +client\+COPY 1000\.0 \+ PostgreSQL 500\.0 \+ Kafka 250\.0 = 1750\.0 ms/);
     expect(s.countsMatch).toBe(true);
+    // No --trace-gc: no GC row.
+    expect(s.gc).toBeUndefined();
+    expect(formatTable(report())).not.toContain('garbage collection');
+  });
+
+  it('reports the median garbage collection of the headline drains when traced', () => {
+    const gc = (kb: number) => ({ allocatedBytesPerReading: kb * 1024, promotedBytesPerReading: 512, scavenges: kb, scavengeMs: 10 * kb, markCompacts: 2, markCompactMs: 30 });
+    const drains = [{ ...drain(2, 100), gc: gc(3) }, { ...drain(2, 300), gc: gc(5) }, { ...drain(2, 200), gc: gc(4) }, { ...drain(1, 50), gc: gc(100) }];
+    const s = summarize(report({ drains }));
+    expect(s.gc).toEqual(gc(4));
+    expect(formatTable(report({ drains }))).toMatch(/garbage collection, 2 workers +4\.0 KB allocated and 0\.50 KB promoted per reading; 4 scavenges 40 ms, 2 mark-compacts 30 ms/);
   });
 
   it('reports a count mismatch anywhere, and judges no timing in quick mode', () => {

@@ -4,6 +4,7 @@ import type { LatencyResult } from './latency.js';
 import type { BaselineResult } from './baselines.js';
 import type { DrainResult } from './drain.js';
 import type { FillResult } from './fill.js';
+import type { GcSummary } from './gc-trace.js';
 
 export interface BenchReport {
   date: string;
@@ -53,8 +54,16 @@ export function summarize(r: BenchReport) {
     // The same for the raw baseline (its "app" is the bare client and COPY in the bench process).
     rawCpuMsPer1000: Object.fromEntries(['app', 'postgres', 'kafka'].map((k) => [k, median(r.raw.map((x) => (1e6 * (x.cpu[k] ?? 0)) / x.messages))])),
     peakRssMbAnyRun: Math.max(...r.drains.map((d) => d.peakRssMb)),
+    // With --trace-gc: the app's collections in the headline drains, medians.
+    gc: gcMedians(headline.flatMap((d) => (d.gc === undefined ? [] : [d.gc]))),
     countsMatch,
   };
+}
+
+function gcMedians(runs: GcSummary[]): GcSummary | undefined {
+  if (runs.length === 0) return undefined;
+  const keys = Object.keys(runs[0]!) as Array<keyof GcSummary>;
+  return Object.fromEntries(keys.map((k) => [k, median(runs.map((g) => g[k]))])) as unknown as GcSummary;
 }
 
 const int = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
@@ -93,6 +102,10 @@ export function formatTable(r: BenchReport): string {
     const w = s.rawCpuMsPer1000;
     const rawTotal = (w.app ?? 0) + (w.postgres ?? 0) + (w.kafka ?? 0);
     rows.push(['   CPU per 1,000 readings, raw', `client+COPY ${fixed(w.app, 1)} + PostgreSQL ${fixed(w.postgres, 1)} + Kafka ${fixed(w.kafka, 1)} = ${fixed(rawTotal, 1)} ms`, '', '']);
+  }
+  if (s.gc !== undefined) {
+    const g = s.gc;
+    rows.push([`   garbage collection, ${n} workers`, `${fixed(g.allocatedBytesPerReading / 1024, 1)} KB allocated and ${fixed(g.promotedBytesPerReading / 1024, 2)} KB promoted per reading; ${int(g.scavenges)} scavenges ${int(g.scavengeMs)} ms, ${int(g.markCompacts)} mark-compacts ${int(g.markCompactMs)} ms`, '', '']);
   }
   rows.push(['counts (stored = valid, rejected = bad)', s.countsMatch ? 'all match' : 'MISMATCH', 'match', s.countsMatch ? 'yes' : 'NO']);
 

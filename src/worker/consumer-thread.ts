@@ -122,7 +122,8 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       metrics.pluginFailures.inc({ plugin: failure.pluginId });
       const entry = { plugin: failure.pluginId, kind: failure.kind, customer: failure.customerId, partition: failure.partition, offset: failure.offset, consecutive: failure.consecutive, durationMs: failure.durationMs, err: failure.error };
       if (failure.disabled) log.error(entry, 'plugin disabled after repeated failures');
-      else log.warn(entry, 'plugin failed; reading processed without it');
+      // A plugin that threw is left out of that reading; one over its time budget finished, and its result stands.
+      else log.warn(entry, failure.kind === 'slow' ? 'plugin over its time budget; its result was kept' : 'plugin failed; reading processed without it');
     }));
     pool = await createPool(config, threadLog, { max: config.database.poolSize });
     const kafka = createKafka(config, threadLog, `worker-${index}`);

@@ -2,6 +2,7 @@
 // endpoint returns what was stored (levels, distribution, latest anomalies, trends, rejects), the
 // stream pushes snapshots and alerts, and the access check lets in only the token, whichever way
 // it comes, never writing it to the logs. A dashboard bound beyond loopback refuses to start without one.
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import type pg from 'pg';
 import pino from 'pino';
@@ -102,6 +103,20 @@ describe('dashboard API', () => {
     const lib = await fetch(`${open.url}vendor/uplot.js`);
     expect(lib.status).toBe(200);
     expect((await lib.text()).length).toBeGreaterThan(10_000);
+  });
+
+  it('answers a malformed request path with a client error, not a server error', async () => {
+    // fetch() normalises paths; a raw request sends them as typed ("//" is a common typo).
+    const status = (path: string) => new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(open.url);
+      request({ host: hostname, port, path }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end();
+    });
+    const before = captured.lines.length;
+    expect(await status('//')).toBe(404);
+    // Read as a path on the dashboard, not as a request for another host's /api/snapshot.
+    expect(await status('//elsewhere.example/api/snapshot')).toBe(404);
+    expect(await status('*')).toBe(400);
+    expect(captured.lines.slice(before).filter((l) => l.includes('request failed'))).toEqual([]);
   });
 
   it('/api/snapshot returns what is stored: levels, distribution, latest anomalies, trends, rejects', async () => {

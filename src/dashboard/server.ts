@@ -69,6 +69,20 @@ function sse(res: ServerResponse, event: string, data: unknown): void {
 }
 
 /** Starts serving; resolves once listening. */
+/**
+ * The path and query of a request, read on a fixed origin. Resolved as a relative URL, "//" or
+ * "//host/x" would be read as a host (new URL throws on the first: a 500 and an error line for
+ * any client's typo); a target that is not a path (a proxy's absolute URL, "*") is undefined.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  if (target === undefined || !target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://dashboard.invalid${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { config, feed, metrics } = options;
   checkDashboardConfig(config);
@@ -82,7 +96,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const url = requestUrl(req.url);
+    if (url === undefined) return json(res, 400, { error: 'bad request target: expected a path such as /api/snapshot' });
     if (url.pathname === '/healthz') return json(res, 200, { ok: true });
     if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });

@@ -32,7 +32,8 @@ function hostile(t: number): Known[] {
     bad('HOSTILE-05', nested(2000), 'missing_field:customer_id'),
     bad('HOSTILE-06', reading('HOSTILE-06', 6, { heart_rate: '72' }), 'wrong_type:heart_rate'),
     bad('HOSTILE-07', reading('HOSTILE-07', 7, { timestamp: String(t) }), 'timestamp_invalid'),
-    bad('HOSTILE-08', reading('HOSTILE-08', 8).replace('72', '1e400'), 'not_finite:heart_rate'),
+    // The field itself: a bare '72' also occurs in some timestamps (…:07.172Z), and replacing that one made the reading timestamp_invalid.
+    bad('HOSTILE-08', reading('HOSTILE-08', 8).replace('"heart_rate":72', '"heart_rate":1e400'), 'not_finite:heart_rate'),
     bad('HOSTILE-09', reading('HOSTILE\u0007-09', 9), 'customer_id_invalid'),
     bad('HOSTILE-10', reading('HOSTILE\u0000-10', 10), 'customer_id_invalid'),
     bad('HOSTILE-11', reading('\u2028\u00a0 ', 11), 'customer_id_invalid'),

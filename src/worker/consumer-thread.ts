@@ -1,15 +1,18 @@
 // One consumer worker thread: a member of the consumer group that turns each chunk of messages
 // into rows, anomalies and rejects (the pure core), makes them durable, then lets the offset commit.
 //
-//   Kafka chunk ─► processBatch (parse, validate, rules) ─┬► writeBatch (one statement, idempotent)
-//                                                        └► dead-letter copies of the rejects
-//                                     both durable ─► alerts of new anomalies (cool-down)
-//                                      all durable ─► engine.commit([partition]) ─► offset committed
+//   Kafka chunk ─► processBatch (parse, validate, rules) ─► group of the chunks ready this turn
+//     group ─┬► writeBatch (one statement, idempotent)
+//            └► dead-letter copies of the rejects
+//     both durable ─► alerts of new anomalies (cool-down)
+//     all durable ─► engine.commit([partition]) and offset committed, for each chunk of the group
 //
-// A worker handles workers.concurrentPartitions partitions at once (one chunk each), so one
-// partition's write overlaps the next one's processing; rule state commits per partition.
+// A worker handles workers.concurrentPartitions partitions at once (one chunk each). Small chunks
+// that are ready together (a fetch's, at moderate rates) are written as one group; a large one
+// (a drain's) goes alone, so one partition's write overlaps the next one's processing. Rule state
+// commits per partition.
 //
-// Until both are durable the chunk is retried with backoff (PostgreSQL or the broker away): the
+// Until a group is durable it is retried with backoff (PostgreSQL or the broker away): the
 // worker stops fetching meanwhile, so memory stays bounded, and resumes by itself.
 import { threadId } from 'node:worker_threads';
 import { processBatch } from '../core/process-batch.js';
@@ -27,8 +30,14 @@ import { writeBatch } from '../store/batch-writer.js';
 import { createPool } from '../store/pool.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.js';
 import { AlertPublisher, type Alert } from './alerts.js';
+import { TurnBatcher } from './turn-batcher.js';
 
 const STATS_INTERVAL_MS = 1000;
+/**
+ * Chunks ready in the same turn are written together until they hold this many messages; a
+ * larger chunk (a drain's) is written without waiting for the others.
+ */
+const GROUP_FLUSH_AT = 1000;
 /**
  * Largest value copied whole to the dead-letter topic. Anything the readings topic accepted fits
  * (the app creates the dead-letter topic with 64 KiB of headroom for the headers). A bigger value,
@@ -131,9 +140,25 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     const alerts = new AlertPublisher(pool, dlq, config.kafka.topics.alerts, config.alerts.cooldownMs);
     const stopRequested = new Promise<void>((resolve) => port.on('message', (msg: ToWorker) => msg.type === 'stop' && resolve()));
 
-    const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
-      const result = processBatch(messages, engine, Date.now());
-      const keys = rejectKeys(messages, result);
+    /** One partition's chunk, processed, waiting to be made durable with the others of its turn. */
+    type Processed = { messages: InboundMessage[]; result: BatchResult; control: ChunkControl };
+
+    // Makes a group of processed chunks durable together: one statement, one dead-letter send,
+    // one alerts pass. Resolves false when every chunk's partition was given up (revoked, or
+    // the worker stopping) before that happened.
+    const makeGroupDurable = async (group: Processed[]): Promise<boolean> => {
+      const result: BatchResult = group.length === 1 ? group[0]!.result : {
+        rows: group.flatMap((c) => c.result.rows),
+        anomalies: group.flatMap((c) => c.result.anomalies),
+        rejects: group.flatMap((c) => c.result.rejects),
+      };
+      const letters = group.flatMap((c) => deadLetters(c.result, rejectKeys(c.messages, c.result)));
+      // A partition given up meanwhile keeps the rest going: its rows are written anyway
+      // (idempotently), but its offset is not committed, so its new owner writes them again.
+      const control: ChunkControl = {
+        shouldAbandon: () => group.every((c) => c.control.shouldAbandon()),
+        heartbeat: () => group[0]!.control.heartbeat(),
+      };
       const started = performance.now();
       let storedNow: number | undefined;
       let deadLettered = false;
@@ -145,29 +170,38 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
         // step that failed: no second dead-letter copy per retry while PostgreSQL is away.
         const steps = await Promise.allSettled([
           storedNow ?? writeBatch(pool!, result).then((counts) => (storedNow = counts.readings)),
-          deadLettered || dlq!.send(config.kafka.topics.deadLetter, deadLetters(result, keys)).then(() => (deadLettered = true)),
+          deadLettered || dlq!.send(config.kafka.topics.deadLetter, letters).then(() => (deadLettered = true)),
         ]);
         for (const step of steps) if (step.status === 'rejected') throw step.reason;
         // Alerts after the rows (they read the stored anomalies' state), at least once: new
         // anomalies are published before the offset commits.
         ({ published, suppressed } = await alerts.run(result.anomalies));
-      }, control, task, log.child({ partition: messages[0]!.partition, offset: messages[0]!.offset }));
-      if (!durable) {
-        // Its messages will be delivered again (here or to the partition's new owner).
-        engine.rollback([messages[0]!.partition]);
-        log.info({ partition: messages[0]!.partition, offset: messages[0]!.offset, count: messages.length }, 'chunk abandoned uncommitted: partition revoked or worker stopping');
-        return false;
-      }
-      engine.commit([messages[0]!.partition]);
-      stats.consumed += messages.length;
+      }, control, task, log.child({ partitions: group.map((c) => c.messages[0]!.partition), offsets: group.map((c) => c.messages[0]!.offset) }));
+      if (!durable) return false;
+      const consumed = group.reduce((n, c) => n + c.messages.length, 0);
+      stats.consumed += consumed;
       stats.stored += result.rows.length;
       stats.rejected += result.rejects.length;
       stats.anomalies += result.anomalies.length;
       stats.batches += 1;
-      observeChunk(metrics, messages.length, result, storedNow ?? 0, performance.now() - started);
+      observeChunk(metrics, consumed, result, storedNow ?? 0, performance.now() - started);
       metrics.alertsPublished.inc(published.length);
       metrics.alertsSuppressed.inc(suppressed);
       for (const alert of published) port.postMessage({ type: 'alert', alert } satisfies FromWorker);
+      return true;
+    };
+    const durableGroups = new TurnBatcher(makeGroupDurable, { flushAt: GROUP_FLUSH_AT, sizeOf: (c: Processed) => c.messages.length });
+
+    const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
+      const result = processBatch(messages, engine, Date.now());
+      const partition = messages[0]!.partition;
+      if (!(await durableGroups.add({ messages, result, control }))) {
+        // Its messages will be delivered again (here or to the partition's new owner).
+        engine.rollback([partition]);
+        log.info({ partition, offset: messages[0]!.offset, count: messages.length }, 'chunk abandoned uncommitted: partition revoked or worker stopping');
+        return false;
+      }
+      engine.commit([partition]);
       return true;
     };
 

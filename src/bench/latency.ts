@@ -56,14 +56,14 @@ const POLL_MS = 10;
 const logTime = (line: LogLine): number => (typeof line.time === 'string' ? Date.parse(line.time) : Number(line.time));
 
 /** Runs the simulator at `rate` for `seconds` against `workers` workers. */
-export async function measureLatency(env: BenchEnv, rate: number, seconds: number, warmupSeconds: number, workers: number): Promise<LatencyResult> {
+export async function measureLatency(env: BenchEnv, rate: number, seconds: number, warmupSeconds: number, workers: number, execArgv: string[] = []): Promise<LatencyResult> {
   const names = env.names('latency');
   await env.createTopics(names);
   const db = await env.newDatabase('latency');
   const logDir = await mkdtemp(path.join(os.tmpdir(), 'heartbeat-bench-logs-'));
   const offsets = await openOffsetReader(env.kafka('bench-offsets'), names.group, names.topic);
   const base = appEnv(env, names.topic, names, db.url, logDir, workers);
-  const consumer = runCli(['consume'], base);
+  const consumer = runCli(['consume'], base, { execArgv });
   let simulator: ReturnType<typeof runCli> | undefined;
   // Commit observations: partition, offsets [from, to) and when they were first seen committed.
   const seen: Array<{ partition: number; from: bigint; to: bigint; at: number }> = [];
@@ -83,7 +83,7 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     })();
-    simulator = runCli(['simulate'], { ...base, SIMULATOR_RATE: String(rate) });
+    simulator = runCli(['simulate'], { ...base, SIMULATOR_RATE: String(rate) }, { execArgv });
     const started = await simulator.waitForLog((l) => l.msg === 'simulator publishing', 120_000);
     const startMs = logTime(started);
     const cpuGroups = async () => ({

@@ -40,7 +40,8 @@ interface BenchOptions {
 
 const USAGE = `Usage: npm run bench -- [--quick] [--readings N] [--customers N] [--workers 1,2,4] [--headline-workers N]
   [--repeat N] [--naive-sample N] [--latency-rate N] [--latency-seconds N] [--skip raw,naive,latency,scaling]
-  [--cpu-prof DIR]   write CPU profiles of the app (every thread) during the drains to DIR
+  [--cpu-prof DIR]   write CPU profiles (every thread) of the app in each drain, and of the app and
+                     the simulator in the latency run, to DIR
   [--trace-gc]       report the app's garbage collection in the drains (V8's --trace-gc-nvp)`;
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -118,13 +119,14 @@ async function main(): Promise<number> {
     progress(`filled: ${fill.total} messages (${fill.valid} valid, ${fill.bad} bad) in ${fill.seconds.toFixed(1)} s`);
 
     let profile = 0;
-    const execArgv = async () => {
-      const gc = options.traceGc ? [...GC_TRACE_FLAGS] : [];
-      if (options.cpuProfDir === undefined) return gc;
-      const dir = path.resolve(options.cpuProfDir, `drain-${++profile}`);
+    // CPU profiles of every thread, one directory per phase (app and simulator alike).
+    const profileArgv = async (phase: string) => {
+      if (options.cpuProfDir === undefined) return [];
+      const dir = path.resolve(options.cpuProfDir, phase);
       await mkdir(dir, { recursive: true });
-      return [...gc, '--cpu-prof', '--cpu-prof-dir', dir];
+      return ['--cpu-prof', '--cpu-prof-dir', dir];
     };
+    const execArgv = async () => [...(options.traceGc ? GC_TRACE_FLAGS : []), ...(await profileArgv(`drain-${++profile}`))];
     const drains: DrainResult[] = [];
     const raw: BenchReport['raw'] = [];
     const runDrain = async (workers: number, label: string) => {
@@ -156,7 +158,7 @@ async function main(): Promise<number> {
     let latency: BenchReport['latency'];
     if (!options.skip.has('latency')) {
       progress(`latency: simulator at ${options.latencyRate}/s for ${options.latencySeconds} s, ${options.headlineWorkers} workers`);
-      latency = await measureLatency(env, options.latencyRate, options.latencySeconds, options.quick ? 2 : 5, options.headlineWorkers);
+      latency = await measureLatency(env, options.latencyRate, options.latencySeconds, options.quick ? 2 : 5, options.headlineWorkers, await profileArgv('latency'));
       progress(`  p50/p95/p99 committed ${Math.round(latency.committed.p50)}/${Math.round(latency.committed.p95)}/${Math.round(latency.committed.p99)} ms`);
     }
 

@@ -7,6 +7,7 @@ import { createKafka, pinoLogCreator } from '../src/kafka/client.js';
 import { memoryLogger, testConfig } from './support/kafka.js';
 
 const PINO_INFO = 30;
+const PINO_WARN = 40;
 const PINO_ERROR = 50;
 
 describe('createKafka', () => {
@@ -65,6 +66,23 @@ describe('createKafka', () => {
       [PINO_INFO, 'The coordinator is loading and hence can\'t process requests for this group'],
       [PINO_INFO, 'The group coordinator is not available'],
       [PINO_ERROR, 'Not authorized to access group'],
+    ]);
+  });
+
+  it("logs a consumer's crash and restart on a loading coordinator as info, and other crashes as an error and a warning", () => {
+    const { log, lines } = memoryLogger('debug');
+    const write = pinoLogCreator(log)();
+    const say = (message: string) => write({ namespace: 'Consumer', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: '', logger: 'kafkajs', message, groupId: 'g' } });
+    // What every first `npm start` printed: the broker's __consumer_offsets was still loading.
+    say("Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group");
+    say('Restarting the consumer in 300ms');
+    say('Crash: KafkaJSNumberOfRetriesExceeded: Connection timeout');
+    say('Restarting the consumer in 300ms');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [PINO_INFO, "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group"],
+      [PINO_INFO, 'Restarting the consumer in 300ms'],
+      [PINO_ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: Connection timeout'],
+      [PINO_WARN, 'Restarting the consumer in 300ms'],
     ]);
   });
 });

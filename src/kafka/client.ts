@@ -61,11 +61,22 @@ const ROUTINE_BROKER_ANSWERS = /group is rebalancing|rejoin is needed|coordinato
 /** A kafkajs logCreator writing to `log` (component kafka, the kafkajs namespace in the object). */
 export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
   const child = log.child({ component: 'kafka' });
+  // kafkajs logs a consumer's restartable crash as "Crash: <error>" and then "Restarting the
+  // consumer in Xms", both as errors. After a routine answer (the coordinator still loading, on a
+  // first start) the two are routine too; after anything else the crash stays an error and the
+  // restart, which kafkajs does by itself, is a warning.
+  let lastCrashRoutine = false;
   return () => ({ namespace, level, log: entry }) => {
     // timestamp and logger duplicate pino's own fields.
     const { message, timestamp: _t, logger: _l, ...extra } = entry;
     const data = { namespace, ...extra };
-    if (level === logLevel.ERROR && ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''))) child.info(data, message);
+    const crash = message.startsWith('Crash: ');
+    if (crash) lastCrashRoutine = ROUTINE_BROKER_ANSWERS.test(message);
+    const routine = crash ? lastCrashRoutine : ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''));
+    if (level === logLevel.ERROR && message.startsWith('Restarting the consumer')) {
+      if (lastCrashRoutine) child.info(data, message);
+      else child.warn(data, message);
+    } else if (level === logLevel.ERROR && routine) child.info(data, message);
     else if (level === logLevel.ERROR) child.error(data, message);
     else if (level === logLevel.WARN) child.warn(data, message);
     else if (level === logLevel.INFO) child.info(data, message);

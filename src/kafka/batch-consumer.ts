@@ -79,6 +79,30 @@ function toInbound(topic: string, partition: number, m: EachBatchPayload['batch'
   return { value: m.value, key: m.key, topic, partition, offset: m.offset, receivedAt: stamped > 0 ? stamped : Date.now() };
 }
 
+/**
+ * One offset commit for the chunks that become durable together (the worker writes a fetch's
+ * small chunks as one group). kafkajs commits every resolved offset not yet acknowledged, so six
+ * chunks finishing at once sent six OffsetCommit requests, each repeating the ones still in
+ * flight, each a write to __consumer_offsets. A chunk joins the commit that has not started yet;
+ * the next one starts after the one in flight, and carries every offset resolved meanwhile.
+ * Returns the function a chunk awaits, after resolving its offset, with the commit to make.
+ */
+export function commitCoalescer(): (commit: () => Promise<void>) => Promise<void> {
+  let inFlight: Promise<void> = Promise.resolve();
+  let next: Promise<void> | undefined;
+  return (commit) => {
+    next ??= inFlight
+      .catch(() => undefined)
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        next = undefined;
+        inFlight = commit();
+        return inFlight;
+      });
+    return next;
+  };
+}
+
 /** Joins the group, subscribes, and runs until stop(). */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
   const { log } = options;
@@ -102,6 +126,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     if (!event.payload.restart) crash(event.payload.error);
   });
 
+  const commitResolved = commitCoalescer();
+
   await consumer.connect();
   await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
   await consumer.run({
@@ -119,7 +145,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
         // A chunk made stale by a rebalance is not committed: its new owner redoes it (idempotently).
         if (!durable || isStale()) return;
         resolveOffset(chunk[chunk.length - 1]!.offset);
-        await commitOffsetsIfNecessary();
+        await commitResolved(() => commitOffsetsIfNecessary());
         await heartbeat();
       }
     },

@@ -67,7 +67,10 @@ describe('plugin isolation', () => {
     const { engine, failures } = setup(failing(() => busy(30)), { timeBudgetMs: 5, maxConsecutiveFailures: 2 });
     const out = processBatch(messages(4), engine, T);
     expect(out.rows).toHaveLength(4);
-    expect(failures.map((f) => [f.kind, f.disabled])).toEqual([['slow', false], ['slow', true]]);
+    // Only the spinning plugin's reports: with a 5 ms budget, a busy machine (the full suite runs
+    // files in parallel) once made the reporter plugin overrun too.
+    const own = failures.filter((f) => f.pluginId === 'failing');
+    expect(own.map((f) => [f.kind, f.disabled])).toEqual([['slow', false], ['slow', true]]);
     expect(engine.stats().find((s) => s.id === 'failing')).toMatchObject({ slow: 2, disabled: true });
   });
 

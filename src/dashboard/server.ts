@@ -68,7 +68,6 @@ function sse(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-/** Starts serving; resolves once listening. */
 /**
  * The path and query of a request, read on a fixed origin. Resolved as a relative URL, "//" or
  * "//host/x" would be read as a host (new URL throws on the first: a 500 and an error line for
@@ -83,6 +82,7 @@ function requestUrl(target: string | undefined): URL | undefined {
   }
 }
 
+/** Starts serving; resolves once listening. */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { config, feed, metrics } = options;
   checkDashboardConfig(config);

@@ -70,15 +70,17 @@ export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
     // timestamp and logger duplicate pino's own fields.
     const { message, timestamp: _t, logger: _l, ...extra } = entry;
     const data = { namespace, ...extra };
-    const crash = message.startsWith('Crash: ');
-    if (crash) lastCrashRoutine = ROUTINE_BROKER_ANSWERS.test(message);
-    const routine = crash ? lastCrashRoutine : ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''));
-    if (level === logLevel.ERROR && message.startsWith('Restarting the consumer')) {
-      if (lastCrashRoutine) child.info(data, message);
-      else child.warn(data, message);
-    } else if (level === logLevel.ERROR && routine) child.info(data, message);
-    else if (level === logLevel.ERROR) child.error(data, message);
-    else if (level === logLevel.WARN) child.warn(data, message);
+    if (level === logLevel.ERROR) {
+      if (message.startsWith('Crash: ')) {
+        lastCrashRoutine = ROUTINE_BROKER_ANSWERS.test(message);
+        if (lastCrashRoutine) child.info(data, message);
+        else child.error(data, message);
+      } else if (message.startsWith('Restarting the consumer')) {
+        if (lastCrashRoutine) child.info(data, message);
+        else child.warn(data, message);
+      } else if (ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''))) child.info(data, message);
+      else child.error(data, message);
+    } else if (level === logLevel.WARN) child.warn(data, message);
     else if (level === logLevel.INFO) child.info(data, message);
     else child.debug(data, message);
   };

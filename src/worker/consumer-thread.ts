@@ -99,8 +99,8 @@ async function makeDurable(write: () => Promise<void>, control: ChunkControl, ta
   }
 }
 
-/** Counts a durable chunk in the thread's metrics: sizes, outcomes, write and end-to-end latency. */
-function observeChunk(metrics: WorkerMetrics, size: number, result: BatchResult, stored: number, writeMs: number): void {
+/** Counts a durable write (one chunk, or a group of them) in the thread's metrics: sizes, outcomes, write and end-to-end latency. */
+function observeWrite(metrics: WorkerMetrics, size: number, result: BatchResult, stored: number, writeMs: number): void {
   const now = Date.now();
   metrics.consumed.inc(size);
   metrics.stored.inc(stored);
@@ -184,7 +184,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       stats.rejected += result.rejects.length;
       stats.anomalies += result.anomalies.length;
       stats.batches += 1;
-      observeChunk(metrics, consumed, result, storedNow ?? 0, performance.now() - started);
+      observeWrite(metrics, consumed, result, storedNow ?? 0, performance.now() - started);
       metrics.alertsPublished.inc(published.length);
       metrics.alertsSuppressed.inc(suppressed);
       for (const alert of published) port.postMessage({ type: 'alert', alert } satisfies FromWorker);

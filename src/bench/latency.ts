@@ -47,7 +47,7 @@ export interface LatencyResult {
   /**
    * Cores busy while the simulator ran (CPU seconds / wall seconds) per process group: the
    * consumer app, the simulator, the PostgreSQL backends of the phase's database, the benchmark's
-   * own broker (0 with external brokers) and this benchmark process (its offset poller).
+   * own broker (0 with external brokers) and this benchmark process (its snapshot poller).
    */
   coresBusy: Record<'app' | 'simulator' | 'postgres' | 'kafka' | 'bench', number>;
 }

@@ -65,4 +65,12 @@ describe('watchCommits on a real server', () => {
     expect(at).toBeGreaterThanOrEqual(committing);
     expect(at).toBeLessThanOrEqual(snapshots.at(-1)!.at);
   });
+
+  it('reports a failed poll when stopped, not as a crash in between', async () => {
+    const closed = await openPool(db.url, 1);
+    await closed.end();
+    const watch = watchCommits(closed, 5);
+    await new Promise((r) => setTimeout(r, 30));
+    await expect(watch.stop()).rejects.toThrow(/pool/i);
+  });
 });

@@ -71,6 +71,8 @@ export function watchCommits(pool: Pool, pollMs: number): CommitWatch {
     }
     await poll();
   })();
+  // A failed poll is reported by stop(), not as an unhandled rejection in between.
+  void loop.catch(() => undefined);
   return {
     async stop() {
       polling = false;

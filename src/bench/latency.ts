@@ -119,7 +119,8 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
       countsMatch: r.stored + r.rejected === total, peakRssMb, coresBusy,
     };
   } finally {
-    await watch?.stop();
+    // (Already failing: an error of the watch itself would only hide the first one.)
+    await watch?.stop().catch(() => undefined);
     await simulator?.stop();
     await consumer.stop();
     await offsets.close();

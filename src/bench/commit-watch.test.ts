@@ -43,7 +43,7 @@ describe('watchCommits on a real server', () => {
     await db.drop();
   });
 
-  it('dates a row at the first poll after its COMMIT', async () => {
+  it('dates a row after its COMMIT, not at its INSERT', async () => {
     const watch = watchCommits(pool, 5);
     const client = await pool.connect();
     let committing: number;

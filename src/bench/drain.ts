@@ -9,7 +9,7 @@ import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runCli } from '../cli-process.js';
 import { cpuUsed, snapshot } from './cpu.js';
 import { summarizeGcTrace, type GcSummary } from './gc-trace.js';
-import type { BenchEnv } from './environment.js';
+import type { BenchEnv, Pool } from './environment.js';
 import type { FillResult } from './fill.js';
 
 export interface DrainResult {
@@ -42,6 +42,13 @@ export function appEnv(env: BenchEnv, topic: string, names: { dlq: string; alert
   };
 }
 
+/** Rows in a phase's heartbeats and rejected_readings tables. */
+export async function storedCounts(pool: Pool): Promise<{ stored: number; rejected: number }> {
+  const { rows } = await pool.query<{ stored: number; rejected: number }>(
+    'SELECT (SELECT count(*) FROM heartbeats)::int AS stored, (SELECT count(*) FROM rejected_readings)::int AS rejected');
+  return rows[0]!;
+}
+
 /** Runs one timed drain of `topic` (filled as `fill` says) with `workers` worker threads. */
 export async function drain(env: BenchEnv, topic: string, fill: FillResult, workers: number, label: string, execArgv: string[] = []): Promise<DrainResult> {
   const names = env.names(label);
@@ -71,10 +78,7 @@ export async function drain(env: BenchEnv, topic: string, fill: FillResult, work
     const cpu = cpuUsed(cpuBefore, snapshot(await cpuGroups()));
     const seconds = (Date.now() - t0) / 1000;
     const peakRssMb = app.peakRssMb();
-    const pool = await db.pool(1);
-    const { rows } = await pool.query<{ stored: number; rejected: number }>(
-      'SELECT (SELECT count(*) FROM heartbeats)::int AS stored, (SELECT count(*) FROM rejected_readings)::int AS rejected');
-    const { stored, rejected } = rows[0]!;
+    const { stored, rejected } = await storedCounts(await db.pool(1));
     // Messages committed before t0 was known were drained after t0 all the same.
     const messages = Number(total);
     return {

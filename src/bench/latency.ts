@@ -14,7 +14,7 @@ import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runCli, type LogLine } from '../cli-process.js';
 import { firstSeenFinished, fullXid, watchCommits, type CommitWatch } from './commit-watch.js';
 import { cpuUsed, snapshot } from './cpu.js';
-import { appEnv } from './drain.js';
+import { appEnv, storedCounts } from './drain.js';
 import type { BenchEnv } from './environment.js';
 
 export interface Percentiles {
@@ -91,9 +91,12 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
     const publishedPerSecond = published / (((stopped === undefined ? Date.now() : logTime(stopped)) - startMs) / 1000);
     // Wait until every message on the topic is stored or rejected, then stop watching.
     const total = Number(sumOffsets(await offsets.ends()));
-    const handled = async () => (await pool.query<{ n: number }>('SELECT ((SELECT count(*) FROM heartbeats) + (SELECT count(*) FROM rejected_readings))::int AS n')).rows[0]!.n;
     const deadline = Date.now() + 120_000;
-    while ((await handled()) < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    let counts = await storedCounts(pool);
+    while (counts.stored + counts.rejected < total && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      counts = await storedCounts(pool);
+    }
     const snapshots = await watch.stop();
     watch = undefined;
     const peakRssMb = consumer.peakRssMb();
@@ -106,17 +109,16 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
     if (unseen.length > 0) throw new Error(`latency: ${unseen.length} transactions with stored rows were never seen committed`);
     const pct = (expr: string) => `json_build_object('p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY ${expr}), 'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY ${expr}), 'p99', percentile_cont(0.99) WITHIN GROUP (ORDER BY ${expr}), 'max', max(${expr}))`;
     const ms = (to: string) => `(extract(epoch FROM ${to} - h.event_time) * 1000)`;
-    const { rows } = await pool.query<{ measured: number; committed: Percentiles; written: Percentiles; stored: number; rejected: number }>(`
-      SELECT count(*)::int AS measured, ${pct(ms('c.at'))} AS committed, ${pct(ms('h.ingested_at'))} AS written,
-             (SELECT count(*) FROM heartbeats)::int AS stored, (SELECT count(*) FROM rejected_readings)::int AS rejected
+    const { rows } = await pool.query<{ measured: number; committed: Percentiles; written: Percentiles }>(`
+      SELECT count(*)::int AS measured, ${pct(ms('c.at'))} AS committed, ${pct(ms('h.ingested_at'))} AS written
       FROM heartbeats h JOIN unnest($2::bigint[], $3::timestamptz[]) AS c(xid, at) ON c.xid = h.xmin::text::bigint
       WHERE h.event_time >= $1`,
     [new Date(startMs + warmupSeconds * 1000).toISOString(), commits.map((c) => c.xid), commits.map((c) => new Date(c.at!).toISOString())]);
     const r = rows[0]!;
     return {
       rate, seconds, published, publishedPerSecond, measured: r.measured, committed: r.committed, written: r.written,
-      stored: r.stored, rejected: r.rejected, onTopic: total,
-      countsMatch: r.stored + r.rejected === total, peakRssMb, coresBusy,
+      stored: counts.stored, rejected: counts.rejected, onTopic: total,
+      countsMatch: counts.stored + counts.rejected === total, peakRssMb, coresBusy,
     };
   } finally {
     // (Already failing: an error of the watch itself would only hide the first one.)

@@ -5,6 +5,7 @@ import { configFlags, loadConfigWithSources, type LoadedConfig } from './config.
 import { AppError, ConfigError, UsageError } from './errors.js';
 import { closeRootLogger, createRootLogger, type Logger } from './log.js';
 import { Lifecycle } from './orchestrator/lifecycle.js';
+import { redactText } from './redact.js';
 
 /** What every command receives. */
 export interface CommandContext extends LoadedConfig {
@@ -146,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     loaded = loadConfigWithSources({ args: parsed.configArgs });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`heartbeat: ${err.message}\n`);
+      process.stderr.write(`heartbeat: ${redactText(err.message)}\n`);
       return 2;
     }
     throw err;
@@ -189,7 +190,7 @@ export function run(argv: readonly string[]): void {
   main(argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`heartbeat: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(`heartbeat: fatal: ${redactText(err instanceof Error ? String(err.stack) : String(err))}\n`);
       process.exit(1);
     },
   );

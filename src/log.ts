@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 import pino, { type Logger, type DestinationStream } from 'pino';
 import type { AppConfig } from './config.js';
-import { REDACT_PATHS } from './redact.js';
+import { redactLine } from './redact.js';
 
 export type { Logger } from 'pino';
 export type LogConfig = AppConfig['log'];
@@ -26,9 +26,11 @@ function baseOptions(config: LogConfig, bindings: Record<string, unknown>): pino
   return {
     level: config.level,
     base: bindings,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    // Secrets are hidden in the finished line (src/redact.ts): one pass covers the object at any
+    // depth, child loggers' bindings (which pino's formatters never see), messages and stacks.
+    hooks: { streamWrite: redactLine },
   };
 }
 
@@ -135,7 +137,7 @@ export async function closeRootLogger(): Promise<void> {
   });
 }
 
-/** A logger for places that run before config is loaded or in tests: JSON to stderr. */
-export function createBootLogger(level: LogConfig['level'] = 'info'): Logger {
-  return pino({ ...baseOptions({ level } as LogConfig, { thread: isMainThread ? 'main' : `worker-${threadId}` }) }, pino.destination(2));
+/** A logger for places that run before config is loaded or in tests: JSON to stderr (or the given stream). */
+export function createBootLogger(level: LogConfig['level'] = 'info', destination: DestinationStream = pino.destination(2)): Logger {
+  return pino({ ...baseOptions({ level } as LogConfig, { thread: isMainThread ? 'main' : `worker-${threadId}` }) }, destination);
 }

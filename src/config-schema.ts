@@ -131,7 +131,7 @@ export const schema = {
     dir: { doc: 'Directory of rule plugins (.ts and .js). Per plugin: plugins.<id>.enabled and plugins.<id>.options.', format: 'path', default: 'plugins', env: 'PLUGINS_DIR' },
   },
   input: {
-    maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing.', format: 'integer', min: 64, max: 10485760, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
+    maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most 1 MiB, the broker\'s default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.', format: 'integer', min: 64, max: 1048576, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
     wholeNumberHeartRate: { doc: 'Reject heart_rate values that are not a whole number of bpm (not_whole_number:heart_rate).', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
   },
   rules: {

@@ -132,6 +132,19 @@ describe('a bad config file', () => {
   });
 });
 
+describe('input.maxMessageBytes', () => {
+  it('above 1 MiB is refused, naming the key, the value and the limit (a 10 MiB nested-array message ran a worker out of memory)', () => {
+    const error = configError({ env: { INPUT_MAX_MESSAGE_BYTES: '10485760' } });
+    expect(error.key).toBe('input.maxMessageBytes');
+    expect(error.message).toContain('input.maxMessageBytes = 10485760');
+    expect(error.message).toContain('from 64 to 1048576');
+  });
+
+  it('1 MiB itself loads', () => {
+    expect(loadConfig({ env: { INPUT_MAX_MESSAGE_BYTES: '1048576' }, configDir: configDir() }).input.maxMessageBytes).toBe(1_048_576);
+  });
+});
+
 describe('checks across keys', () => {
   it('kafka.minInsyncReplicas above kafka.replicationFactor', () => {
     const error = configError({ env: { KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' } });

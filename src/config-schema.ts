@@ -123,6 +123,14 @@ export const schema = {
     enabled: { doc: 'Serve the dashboard and /metrics from `heartbeat start` and `consume`.', format: 'boolean', default: true, env: 'DASHBOARD_ENABLED' },
     pushIntervalMs: { doc: 'How often the dashboard pushes fresh data to open pages, in ms.', format: 'integer', min: 200, max: 60000, default: 1000, env: 'DASHBOARD_PUSH_INTERVAL_MS' },
     lagIntervalMs: { doc: 'How often consumer lag per partition is read from the brokers, in ms.', format: 'integer', min: 500, max: 600000, default: 5000, env: 'DASHBOARD_LAG_INTERVAL_MS' },
+    trustProxy: { doc: 'Behind a reverse proxy that sets them, trust X-Forwarded-For (the client address, for the per-client stream cap) and X-Forwarded-Proto (https: the session cookie is Secure and HSTS is sent). Leave false when clients reach the dashboard directly: they could forge both.', format: 'boolean', default: false, env: 'DASHBOARD_TRUST_PROXY' },
+    sessionTtlMs: { doc: 'How long the session cookie set by opening the page with ?token= stays valid, in ms.', format: 'integer', min: 60000, max: 2592000000, default: 43200000, env: 'DASHBOARD_SESSION_TTL_MS' },
+    sessionSecret: { doc: 'Extra secret mixed into the session cookies\' signature: changing it (or the token) revokes every session at once.', format: 'text', default: '', env: 'DASHBOARD_SESSION_SECRET', sensitive: true },
+    streams: {
+      max: { doc: 'Most live streams (/api/stream) open at once, all clients together; beyond it a stream is refused with 503 and Retry-After.', format: 'integer', min: 1, max: 100000, default: 200, env: 'DASHBOARD_STREAMS_MAX' },
+      maxPerClient: { doc: 'Most live streams open at once from one client address (see dashboard.trustProxy); beyond it a stream is refused with 503 and Retry-After.', format: 'integer', min: 1, max: 100000, default: 10, env: 'DASHBOARD_STREAMS_MAX_PER_CLIENT' },
+      maxBufferedBytes: { doc: 'A stream whose unsent data exceeds this many bytes (a client that stopped reading) is closed; a client that reads catches up by reconnecting.', format: 'integer', min: 65536, max: 67108864, default: 1048576, env: 'DASHBOARD_STREAMS_MAX_BUFFERED_BYTES' },
+    },
   },
   alerts: {
     cooldownMs: { doc: 'Cool-down per customer and rule, in ms of event time: an anomaly within this time of the previous one of the same customer and rule (published or not) is not published again, so an ongoing episode alerts once.', format: 'integer', min: 0, max: 86400000, default: 300000, env: 'ALERTS_COOLDOWN_MS' },

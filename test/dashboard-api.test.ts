@@ -15,7 +15,7 @@ import { AppError } from '../src/errors.js';
 import { PipelineMetrics } from '../src/metrics/registry.js';
 import { writeBatch } from '../src/store/batch-writer.js';
 import type { Alert } from '../src/worker/alerts.js';
-import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import { createTestDatabase, openPool, testConfig, type TestDatabase } from './support/database.js';
 import { sseEvents, type SseEvent } from './support/sse.js';
 
 const NOW = Date.now();
@@ -83,7 +83,7 @@ describe('dashboard API', () => {
     // Redelivered: the rollup must not count it twice.
     await writeBatch(pool, batch());
     const metrics = new PipelineMetrics(undefined);
-    const base = { enabled: true, port: 0, pushIntervalMs: 200, lagIntervalMs: 5000 };
+    const base = { ...testConfig().dashboard, port: 0, pushIntervalMs: 200 };
     const onAlert = (l: (a: Alert) => void) => { alertListeners.add(l); return () => alertListeners.delete(l); };
     open = await startDashboard({ config: { ...base, host: '127.0.0.1', token: '' }, feed: createLiveFeedFor(pool, undefined, metrics), metrics, log: captured.log, onAlert });
     // Bound beyond loopback, with its token (requests still come over loopback).
@@ -174,6 +174,8 @@ describe('dashboard API', () => {
       expect((await fetch(`${guarded.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status, path).toBe(401);
     }
     expect((await fetch(`${guarded.url}api/snapshot?token=wrong`)).status).toBe(401);
+    // Honoured on the page only: anywhere else it would stay in URLs and proxies' logs.
+    for (const path of ['api/snapshot', 'api/stream', 'metrics', 'app.js']) expect((await fetch(`${guarded.url}${path}?token=${TOKEN}`)).status, path).toBe(401);
     expect((await fetch(`${guarded.url}api/snapshot`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect((await fetch(`${guarded.url}metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     // The page opened once with ?token=: a session cookie, and a redirect that drops the token from the URL.
@@ -182,6 +184,8 @@ describe('dashboard API', () => {
     expect(first.headers.get('location')).toBe('/?customer=api-a');
     const cookie = first.headers.get('set-cookie')!;
     expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Max-Age=43200/);
     expect(cookie).not.toContain(TOKEN);
     const session = cookie.split(';')[0]!;
     expect((await fetch(`${guarded.url}api/snapshot`, { headers: { cookie: session } })).status).toBe(200);
@@ -192,7 +196,7 @@ describe('dashboard API', () => {
   });
 
   it('refuses to serve beyond loopback without a token', async () => {
-    const config = { enabled: true, port: 0, pushIntervalMs: 1000, lagIntervalMs: 5000, token: '' };
+    const config = { ...testConfig().dashboard, port: 0, token: '' };
     for (const host of ['0.0.0.0', '192.168.1.10', '::']) {
       let error: unknown;
       try {

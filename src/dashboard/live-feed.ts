@@ -85,9 +85,14 @@ export class LiveFeed {
     };
   }
 
+  /** Heart-rate points of chosen customers over the trend window, all in one query. */
+  async customers(ids: readonly string[]): Promise<Record<string, Array<[number, number]>>> {
+    return trends(this.db, ids);
+  }
+
   /** Heart-rate points of one chosen customer over the trend window. */
   async customer(id: string): Promise<Array<[number, number]>> {
-    return (await trends(this.db, [id]))[id] ?? [];
+    return (await this.customers([id]))[id] ?? [];
   }
 }
 

@@ -16,6 +16,8 @@ export class PipelineMetrics {
   private readonly own = new Registry();
   private lag: PartitionLag[] = [];
 
+  private streams: () => { open: number; refused: number; dropped: number } = () => ({ open: 0, refused: 0, dropped: 0 });
+
   constructor(private readonly pool: WorkerPool | undefined) {
     const registers = [this.own];
     collectDefaultMetrics({ register: this.own, prefix: 'heartbeat_' });
@@ -35,13 +37,36 @@ export class PipelineMetrics {
         for (const w of pool?.health() ?? []) this.set({ worker: String(w.index) }, w.up ? 1 : 0);
       },
     });
-    // A counter in meaning; exposed through a gauge's collect() since the pool owns the number.
+    new Gauge({
+      name: 'heartbeat_dashboard_streams', help: 'Live dashboard streams (/api/stream) open now.', registers,
+      collect() {
+        this.set(metrics.streams().open);
+      },
+    });
+    // Counters in meaning, exposed through gauges' collect() since the dashboard owns the numbers.
+    new Gauge({
+      name: 'heartbeat_dashboard_streams_refused_total', help: 'Live dashboard streams refused (503) by the total or per-client cap, since start.', registers,
+      collect() {
+        this.set(metrics.streams().refused);
+      },
+    });
+    new Gauge({
+      name: 'heartbeat_dashboard_streams_dropped_total', help: 'Live dashboard streams closed because their client stopped reading, since start.', registers,
+      collect() {
+        this.set(metrics.streams().dropped);
+      },
+    });
     new Gauge({
       name: 'heartbeat_worker_restarts_total', help: 'Consumer worker threads restarted after a failure, since start.', registers,
       collect() {
         this.set(pool?.snapshot().restarts ?? 0);
       },
     });
+  }
+
+  /** Where the dashboard's live-stream counts are read from (the dashboard registers its own). */
+  watchStreams(counts: () => { open: number; refused: number; dropped: number }): void {
+    this.streams = counts;
   }
 
   /** Latest lag per partition (read by the orchestrator's lag poller). */

@@ -37,25 +37,17 @@ export class PipelineMetrics {
         for (const w of pool?.health() ?? []) this.set({ worker: String(w.index) }, w.up ? 1 : 0);
       },
     });
-    new Gauge({
-      name: 'heartbeat_dashboard_streams', help: 'Live dashboard streams (/api/stream) open now.', registers,
-      collect() {
-        this.set(metrics.streams().open);
-      },
-    });
-    // Counters in meaning, exposed through gauges' collect() since the dashboard owns the numbers.
-    new Gauge({
-      name: 'heartbeat_dashboard_streams_refused_total', help: 'Live dashboard streams refused (503) by the total or per-client cap, since start.', registers,
-      collect() {
-        this.set(metrics.streams().refused);
-      },
-    });
-    new Gauge({
-      name: 'heartbeat_dashboard_streams_dropped_total', help: 'Live dashboard streams closed because their client stopped reading, since start.', registers,
-      collect() {
-        this.set(metrics.streams().dropped);
-      },
-    });
+    // The dashboard's live streams; the two totals are counters in meaning, exposed through gauges'
+    // collect() since the dashboard owns the numbers.
+    const streamGauges = [
+      ['heartbeat_dashboard_streams', 'Live dashboard streams (/api/stream) open now.', 'open'],
+      ['heartbeat_dashboard_streams_refused_total', 'Live dashboard streams refused (503) by the total or per-client cap, since start.', 'refused'],
+      ['heartbeat_dashboard_streams_dropped_total', 'Live dashboard streams closed because their client stopped reading, since start.', 'dropped'],
+    ] as const;
+    for (const [name, help, field] of streamGauges) {
+      new Gauge({ name, help, registers, collect() { this.set(metrics.streams()[field]); } });
+    }
+    // A counter in meaning; exposed through a gauge's collect() since the pool owns the number.
     new Gauge({
       name: 'heartbeat_worker_restarts_total', help: 'Consumer worker threads restarted after a failure, since start.', registers,
       collect() {

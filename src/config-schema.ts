@@ -40,7 +40,7 @@ export const schema = {
     replicationFactor: { doc: 'Replication factor of the topics the app creates.', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_REPLICATION_FACTOR' },
     minInsyncReplicas: { doc: 'min.insync.replicas of the topics the app creates (at most the replication factor).', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_MIN_INSYNC_REPLICAS' },
     compression: {
-      doc: 'Compression of the batches the app publishes (readings, dead-letter copies, alerts). none costs the least CPU and latency on one machine or a LAN; gzip sends a fifth to an eighth of the bytes, for a slow link.',
+      doc: 'Compression of the batches the app publishes (readings, dead-letter copies, alerts). none costs the least CPU and latency on one machine or a LAN; gzip sends a fifth to an eighth of the bytes, for a slow link. Whatever this says, the consumer reads batches in every codec other producers use (none, gzip, snappy, lz4, zstd).',
       format: 'choice', choices: ['none', 'gzip'], default: 'none', env: 'KAFKA_COMPRESSION',
     },
     connectionTimeoutMs: { doc: 'Timeout of one connection attempt to a broker, in ms.', format: 'integer', min: 100, max: 120000, default: 3000, env: 'KAFKA_CONNECTION_TIMEOUT_MS' },

@@ -60,6 +60,15 @@ export class KafkaTopicError extends AppError {
   }
 }
 
+/** A Kafka batch could not be compressed or decompressed with its codec (the message names the codec and why). */
+export class KafkaCodecError extends AppError {
+  readonly codec: string;
+  constructor(codec: string, message: string, options: AppErrorOptions = {}) {
+    super('KAFKA_CODEC_FAILED', message, options);
+    this.codec = codec;
+  }
+}
+
 /** A migration failed to apply; the transaction was rolled back. */
 export class MigrationError extends AppError {
   readonly migration: string;

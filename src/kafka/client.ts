@@ -1,4 +1,5 @@
-// Builds the kafkajs client from the config: TLS, SASL, timeouts, and its logs routed into pino.
+// Builds the kafkajs client from the config: TLS, SASL, timeouts, its logs routed into pino, and
+// the snappy, lz4 and zstd codecs registered (codecs.ts) so it reads batches of any producer.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -6,6 +7,7 @@ import { Kafka, logLevel, type ISocketFactory, type LogEntry, type SASLOptions }
 import type { AppConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { registerCompressionCodecs } from './codecs.js';
 
 /** The part of the config a Kafka client needs (a whole AppConfig will do). */
 export interface KafkaClientConfig {
@@ -128,8 +130,10 @@ const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl: tlsOptions, onC
 /**
  * A kafkajs client for config.kafka.brokers. `clientIdSuffix` tells the brokers (and their logs)
  * which part of the app is connecting, e.g. `worker-3`. The client itself opens no connection.
+ * Every client is made here, so this is where the codecs kafkajs lacks get registered.
  */
 export function createKafka(config: KafkaClientConfig, log: Logger, clientIdSuffix?: string, retry: Partial<ClientRetry> = {}): Kafka {
+  registerCompressionCodecs();
   return new Kafka({
     clientId: clientIdSuffix === undefined || clientIdSuffix === '' ? config.kafka.clientId : `${config.kafka.clientId}-${clientIdSuffix}`,
     brokers: [...config.kafka.brokers],

@@ -7,11 +7,14 @@ import { DecodeFailure, decodeReading } from './decode.js';
 import type { Anomaly, BatchResult, RawMessage } from './types.js';
 
 /**
- * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now`
- * (ms) stands in for a message's receivedAt when that is missing (not a positive finite number,
- * e.g. a Kafka timestamp of -1); otherwise outcomes depend only on the messages and the state, so a
- * redelivered batch gives the same output. Anomalies with the same identity (customerId, rule,
- * eventTime) in one batch are merged: an episode confirmed and ended in the batch is one anomaly.
+ * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now` is
+ * the worker's clock (ms), passed in so the core stays a function of its inputs: it bounds how far
+ * the watermark may move (see EngineOptions.maxClockSkewMs), and stands in for a message's
+ * receivedAt when that is missing (not a positive finite number, e.g. a Kafka timestamp of -1).
+ * Otherwise outcomes depend only on the messages and the state, so a redelivered batch gives the
+ * same output (unless a reading was ahead of the worker's clock the first time). Anomalies with
+ * the same identity (customerId, rule, eventTime) in one batch are merged: an episode confirmed
+ * and ended in the batch is one anomaly.
  */
 export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number): BatchResult {
   const rows: BatchResult['rows'] = [];
@@ -31,7 +34,7 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
         topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: message.receivedAt,
       });
     } else {
-      engine.processReading(decoded, message, out);
+      engine.processReading(decoded, message, out, now);
     }
   }
   return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };

@@ -201,6 +201,19 @@ describe('processBatch', () => {
     expect(after.anomalies.filter((a) => a.rule === 'sustained-high').map((a) => [a.customerId, a.episodeStart])).toEqual([['HIGH', T]]);
   });
 
+  it('never throws on times beyond the JS date range, in the reading or in the Kafka timestamp', () => {
+    // Beyond 8.64e15 ms new Date(t).toISOString() throws: a duplicate's detail, a dead-letter header.
+    const far = 9e15;
+    const stampedFar = () => msg({ customer_id: 'C-1', timestamp: far, heart_rate: 72 }, { receivedAt: far });
+    const out = processBatch([
+      stampedFar(), stampedFar(), msg('{"customer_id":', { receivedAt: far }), msg({ customer_id: 'C-2', timestamp: T, heart_rate: 72 }, { receivedAt: far }),
+    ], engine(), NOW);
+    expect(out.rejects.map((r) => r.reason)).toEqual(['out_of_range:timestamp', 'out_of_range:timestamp', 'invalid_json']);
+    // An impossible receive time is replaced by the worker's clock, like a missing one.
+    expect(out.rejects.map((r) => r.receivedAt)).toEqual([NOW, NOW, NOW]);
+    expect(out.rows.map((r) => [r.customerId, r.eventTime])).toEqual([['C-2', T]]);
+  });
+
   it('uses `now` when a message has no receive time', () => {
     const out = processBatch([msg({ customer_id: 'C-1', timestamp: T + 10 * MIN, heart_rate: 72 }, { receivedAt: -1 })], engine(), T);
     expect(out.rejects.map((r) => r.reason)).toEqual(['timestamp_in_future']);

@@ -26,9 +26,7 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
   const out: BatchSink = { rows, anomalies: [], rejects: [], seen: new SeenInBatch(acceptedTimes) };
   const policy = engine.decodePolicy;
   for (let message of messages) {
-    // A Kafka timestamp is the producer's to set (any int64): beyond the dates we store, it would
-    // make range checks meaningless and the reject's received_at unwritable.
-    if (!(message.receivedAt > 0 && message.receivedAt <= MAX_EVENT_TIME)) message = { ...message, receivedAt: now };
+    if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
     const decoded = decodeReading(message.value, message.receivedAt, policy);
     if (decoded instanceof DecodeFailure) {
       out.rejects.push({
@@ -40,6 +38,15 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
     }
   }
   return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };
+}
+
+/**
+ * The message's receive time, or `now` when it has none or an impossible one. A Kafka timestamp is
+ * the producer's to set (any int64): beyond the dates we store, it would make range checks
+ * meaningless and the reject's received_at unwritable.
+ */
+export function receiveTime(message: RawMessage, now: number): number {
+  return message.receivedAt > 0 && message.receivedAt <= MAX_EVENT_TIME ? message.receivedAt : now;
 }
 
 /** One anomaly per identity; a later report of the same identity (an episode's end) completes the earlier one. */

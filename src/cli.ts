@@ -155,7 +155,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const command = commands[parsed.command]!;
   // Commands make their own child loggers (component: orchestrator, migrate, ...) from the root.
-  const root = createRootLogger(loaded.config.log);
+  const root = createRootLogger(loaded.config.log, parsed.command);
   const log = root.child({ component: 'cli' });
   const lifecycle = new Lifecycle(root.child({ component: 'lifecycle' }), loaded.config.shutdown.timeoutMs);
   const ctx: CommandContext = { ...loaded, log: root, lifecycle, options: parsed.options };

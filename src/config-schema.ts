@@ -144,6 +144,7 @@ export const schema = {
   },
   rules: {
     allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },
+    maxClockSkewMs: { doc: "How far ahead of the worker's own clock, in ms, a reading's event time may move its partition's watermark. Device and producer clocks are not trusted beyond this: a reading stamped in the future is stored, but does not make other readings late.", format: 'integer', min: 0, max: 3600000, default: 5000, env: 'RULES_MAX_CLOCK_SKEW_MS' },
     timeBudgetMs: { doc: 'Longest one plugin call may take, in ms; a slower call counts as a plugin failure.', format: 'integer', min: 1, max: 60000, default: 50, env: 'RULES_TIME_BUDGET_MS' },
     maxConsecutiveFailures: { doc: 'A plugin that fails (throws or overruns its budget) this many times in a row is disabled until restart.', format: 'integer', min: 1, max: 1000000, default: 5, env: 'RULES_MAX_CONSECUTIVE_FAILURES' },
   },

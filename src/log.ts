@@ -1,6 +1,8 @@
 // The one place logging is set up. The main thread owns the rotating files (pino-roll) and the
 // terminal; worker threads send their JSON lines to it over a BroadcastChannel, because several
-// pino-roll writers on one file race and break rotation. Every line carries component and thread.
+// pino-roll writers on one file race and break rotation. For the same reason each process has
+// files of its own, named for its command (logs/consume.N.log, logs/simulate.N.log): two
+// processes run side by side. Every line carries component and thread.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
@@ -38,16 +40,16 @@ function wantsPretty(config: LogConfig): boolean {
   return config.pretty === 'always' || (config.pretty === 'auto' && process.stdout.isTTY === true);
 }
 
-/** The log file's base path (pino-roll appends .N.log). */
-export function logFileBase(config: LogConfig): string {
-  return path.resolve(config.dir, 'heartbeat');
+/** The base path of a process's log files (pino-roll appends .N.log): the directory and its command. */
+export function logFileBase(config: LogConfig, command: string): string {
+  return path.resolve(config.dir, command);
 }
 
 /**
- * Creates the process's root logger, owner of the rotating files and the terminal output, and
- * starts receiving worker threads' lines. Call once, in the main thread.
+ * Creates the process's root logger, owner of its rotating files (named for `command`) and the
+ * terminal output, and starts receiving worker threads' lines. Call once, in the main thread.
  */
-export function createRootLogger(config: LogConfig, bindings: Record<string, unknown> = {}): Logger {
+export function createRootLogger(config: LogConfig, command: string, bindings: Record<string, unknown> = {}): Logger {
   if (!isMainThread) throw new Error('createRootLogger must run in the main thread; use createWorkerLogger');
   // pino-roll's mkdir+symlink crashes when the directory does not exist yet: create it first.
   mkdirSync(path.resolve(config.dir), { recursive: true });
@@ -57,7 +59,9 @@ export function createRootLogger(config: LogConfig, bindings: Record<string, unk
         target: 'pino-roll',
         level: config.level === 'silent' ? 'fatal' : config.level,
         options: {
-          file: logFileBase(config), extension: '.log', mkdir: true, symlink: true,
+          // No current.log symlink: pino-roll names it so whatever the file, and processes
+          // sharing the directory would take it from each other.
+          file: logFileBase(config, command), extension: '.log', mkdir: true,
           size: config.rotation.size, frequency: config.rotation.frequency,
           limit: { count: config.rotation.filesKept },
         },

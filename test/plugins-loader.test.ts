@@ -105,7 +105,7 @@ describe('plugins dropped into a directory', () => {
     await writeFile(path.join(dir, 'README.md'), '# not a plugin');
     const plugins = await loadPlugins(dir, { 'odd-bpm': { options: { severity: 'warning' } } });
     expect(plugins.map((p) => p.meta.id)).toEqual(['odd-bpm']);
-    const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
+    const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
     const out = processBatch([message(0, { heart_rate: 71 }), message(1, { heart_rate: 72 })], engine, T);
     expect(out.rows).toHaveLength(2);
     expect(out.anomalies).toEqual([{
@@ -115,7 +115,7 @@ describe('plugins dropped into a directory', () => {
 
   it('the README example loads from its folder and reports', async () => {
     const plugins = await loadPlugins(fixture('plugins-readme-example'), { 'resting-high': { options: { maxBpm: 95 } } });
-    const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
+    const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
     const out = processBatch([message(0, { heart_rate: 96, activity: 'sleep' }), message(1, { heart_rate: 96, activity: 'walk' })], engine, T);
     expect(out.anomalies.map((a) => [a.rule, a.eventTime, a.detail.message])).toEqual([['resting-high', T, 'Heart rate 96 bpm while sleep (limit 95)']]);
   });
@@ -134,7 +134,7 @@ describe('plugins that fail at run time are isolated', () => {
     const failures: PluginFailure[] = [];
     const shipped = await loadPlugins(path.join(ROOT, 'plugins'));
     const plugins = [...shipped, ...(await loadPlugins(fixture(dir)))];
-    return { failures, engine: new RuleEngine(plugins, { allowedLatenessMs: 30_000, decode: DEFAULT_DECODE_POLICY, onPluginFailure: (f) => failures.push(f), ...options }) };
+    return { failures, engine: new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, decode: DEFAULT_DECODE_POLICY, onPluginFailure: (f) => failures.push(f), ...options }) };
   };
 
   it('a plugin that throws: readings stored, failure reported, plugin disabled after N in a row', async () => {

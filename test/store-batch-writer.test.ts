@@ -87,6 +87,23 @@ describe('writeBatch', () => {
     expect(await count(pool, 'SELECT count(*) FROM rejected_readings')).toBe(4);
   });
 
+  it('stores the first and last event times the input accepts to the millisecond (1970-01-01, 9999-12-31)', async () => {
+    const first = Date.parse('1970-01-01T00:00:00.000Z'), last = Date.parse('9999-12-31T23:59:59.999Z'), y2300 = Date.parse('2300-06-15T12:34:56.789Z');
+    expect(await writeBatch(pool, {
+      ...empty(),
+      rows: [row('EDGE-FIRST', first), row('EDGE-LAST', last), row('EDGE-2300', y2300)],
+      anomalies: [{ customerId: 'EDGE-LAST', eventTime: last, rule: 'bradycardia', severity: 'info', detail: {} }],
+      rejects: [reject('11', Buffer.from('x'), { receivedAt: last })],
+    })).toEqual({ readings: 3, anomalies: 1, rejects: 1 });
+    const { rows } = await pool.query(`SELECT customer_id, to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t FROM heartbeats WHERE customer_id LIKE 'EDGE-%' ORDER BY customer_id`);
+    expect(rows).toEqual([
+      { customer_id: 'EDGE-2300', t: us(y2300) }, { customer_id: 'EDGE-FIRST', t: us(first) }, { customer_id: 'EDGE-LAST', t: us(last) },
+    ]);
+    const stored = await pool.query(`SELECT to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t FROM anomalies WHERE customer_id = 'EDGE-LAST'
+      UNION ALL SELECT to_char(received_at AT TIME ZONE 'UTC', ${UTC_US}) FROM rejected_readings WHERE kafka_offset = 11`);
+    expect(stored.rows.map((r) => r.t)).toEqual([us(last), us(last)]);
+  });
+
   it('stores customer ids that mean something in an array literal exactly as given', async () => {
     // Any printable text is a valid customer id; the writer sends them in one text[] literal.
     const QUOTED = Date.parse('2026-11-20T05:05:00Z'); // a minute of its own in the rollup

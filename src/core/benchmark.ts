@@ -52,7 +52,7 @@ console.log(`hand-rolled / zod, shape check only: ${(handShape / zodShape).toFix
 const plugins = await loadPlugins(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins'));
 let rows = 0, anomalies = 0, rejects = 0;
 time(`processBatch, ${plugins.length} shipped plugins, batches of ${batchSize}`, () => {
-  const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, timeBudgetMs: 50, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
+  const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 50, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
   rows = anomalies = rejects = 0;
   for (let i = 0; i < messages.length; i += batchSize) {
     const out = processBatch(messages.slice(i, i + batchSize), engine, Date.now());

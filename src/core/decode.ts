@@ -52,6 +52,22 @@ export function isPrintableText(value: string, max: number): boolean {
   return codePoints <= max;
 }
 
+/**
+ * Event times accepted: 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, in epoch ms. Beyond
+ * them a date has no RFC 3339 form (years past 9999), is refused by JS Date (past 275760), or is
+ * before the epoch the wire format counts from; the store and the dashboard handle every value in between.
+ */
+export const MIN_EVENT_TIME = 0;
+export const MAX_EVENT_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const OUT_OF_RANGE = 'out_of_range:timestamp';
+
+/** Whole epoch ms in the accepted range, or why not. */
+export function checkEpochMs(value: number): number | 'timestamp_invalid' | typeof OUT_OF_RANGE {
+  if (!Number.isInteger(value)) return 'timestamp_invalid';
+  return value >= MIN_EVENT_TIME && value <= MAX_EVENT_TIME ? value : OUT_OF_RANGE;
+}
+
+const RANGE_TEXT = '1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z';
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -65,25 +81,32 @@ const num = (s: string, from: number, length: number): number => {
   return n;
 };
 
-function validUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number | 'timestamp_invalid' {
+function validUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number | 'timestamp_invalid' | typeof OUT_OF_RANGE {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && !leap ? 28 : DAYS[month - 1]!))) return 'timestamp_invalid';
   if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return 'timestamp_invalid';
+  // Date.UTC reads years 0-99 as 1900-1999 (0026 would become 1926); they are out of range anyway,
+  // whatever the offset (under a day).
+  if (year < 100) return OUT_OF_RANGE;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
-/** Event time in ms from an RFC 3339 string, or a failure reason. Strict: rejects 2026-02-30. */
-export function parseTimestamp(value: string): number | 'timestamp_without_zone' | 'timestamp_invalid' {
+/**
+ * Event time in ms from an RFC 3339 string, or a failure reason. Strict: rejects 2026-02-30, and
+ * dates outside MIN_EVENT_TIME..MAX_EVENT_TIME (out_of_range:timestamp).
+ */
+export function parseTimestamp(value: string): number | 'timestamp_without_zone' | 'timestamp_invalid' | typeof OUT_OF_RANGE {
   // Fast path for what devices and JSON.stringify(Date) send: 2026-11-23T07:40:00.123Z (NaN on any non-digit).
   if (value.length === 24 && value[4] === '-' && value[7] === '-' && value[10] === 'T' && value[13] === ':' &&
     value[16] === ':' && value[19] === '.' && value[23] === 'Z') {
-    return validUtc(num(value, 0, 4), num(value, 5, 2), num(value, 8, 2), num(value, 11, 2), num(value, 14, 2), num(value, 17, 2), num(value, 20, 3));
+    const utc = validUtc(num(value, 0, 4), num(value, 5, 2), num(value, 8, 2), num(value, 11, 2), num(value, 14, 2), num(value, 17, 2), num(value, 20, 3));
+    return typeof utc === 'number' ? checkEpochMs(utc) : utc;
   }
   const m = ISO.exec(value);
   if (m === null) return 'timestamp_invalid';
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
   const utc = validUtc(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6] === undefined ? 0 : Number(m[6]), ms);
-  if (utc === 'timestamp_invalid') return utc;
+  if (typeof utc !== 'number') return utc;
   if (m[8] === undefined && m[9] === undefined) return 'timestamp_without_zone';
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
@@ -91,7 +114,7 @@ export function parseTimestamp(value: string): number | 'timestamp_without_zone'
     if (oh > 23 || om > 59) return 'timestamp_invalid';
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  return utc - offsetMinutes * 60_000;
+  return checkEpochMs(utc - offsetMinutes * 60_000);
 }
 
 const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
@@ -150,12 +173,15 @@ export function checkReadingShape(doc: unknown, receivedAt: number, policy: Deco
   let eventTime: number;
   if (timestamp === undefined) return fail('schema', 'missing_field:timestamp', 'timestamp is required');
   if (typeof timestamp === 'number') {
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      return fail('schema', 'timestamp_invalid', `a numeric timestamp must be whole epoch milliseconds, got ${timestamp}`);
+    const checked = checkEpochMs(timestamp);
+    if (checked === 'timestamp_invalid') {
+      return fail('schema', checked, `a numeric timestamp must be whole epoch milliseconds, got ${timestamp}`);
     }
-    eventTime = timestamp;
+    if (checked === OUT_OF_RANGE) return fail('schema', checked, `timestamp ${timestamp} is outside ${RANGE_TEXT} (epoch ms ${MIN_EVENT_TIME} to ${MAX_EVENT_TIME})`);
+    eventTime = checked;
   } else if (typeof timestamp === 'string') {
     const parsed = timestamp.length > 40 ? 'timestamp_invalid' : parseTimestamp(timestamp);
+    if (parsed === OUT_OF_RANGE) return fail('schema', parsed, `timestamp ${timestamp} is outside ${RANGE_TEXT}`);
     if (parsed === 'timestamp_without_zone') {
       return fail('schema', parsed, 'timestamp must carry a zone (Z or an offset such as +01:00)');
     }

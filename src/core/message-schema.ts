@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ACTIVITIES, type Activity, type Reading } from './types.js';
 import {
-  DecodeFailure, MAX_CUSTOMER_ID_LENGTH, MAX_DEVICE_ID_LENGTH, isPrintableText, parseMessageJson, parseTimestamp,
+  DecodeFailure, MAX_CUSTOMER_ID_LENGTH, checkEpochMs, MAX_DEVICE_ID_LENGTH, isPrintableText, parseMessageJson, parseTimestamp,
   type DecodePolicy,
 } from './decode.js';
 
@@ -23,12 +23,7 @@ export function readingMessageSchema(policy: DecodePolicy) {
       .refine((s) => isPrintableText(s, MAX_CUSTOMER_ID_LENGTH), { error: 'customer_id_invalid' }),
     heart_rate: heartRate,
     timestamp: z.union([z.number(), z.string()], { error: typeError('timestamp') }).transform((value, ctx) => {
-      if (typeof value === 'number') {
-        if (Number.isSafeInteger(value) && value >= 0) return value;
-        ctx.issues.push({ code: 'custom', message: 'timestamp_invalid', input: value });
-        return z.NEVER;
-      }
-      const parsed = value.length > 40 ? 'timestamp_invalid' : parseTimestamp(value);
+      const parsed = typeof value === 'number' ? checkEpochMs(value) : value.length > 40 ? 'timestamp_invalid' : parseTimestamp(value);
       if (typeof parsed === 'number') return parsed;
       ctx.issues.push({ code: 'custom', message: parsed, input: value });
       return z.NEVER;

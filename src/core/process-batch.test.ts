@@ -11,8 +11,10 @@ import type { RawMessage } from './types.js';
 
 const PLUGINS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
 const T = Date.parse('2026-11-23T07:00:00Z');
-const S = 1000, MIN = 60_000;
-const OPTIONS: EngineOptions = { allowedLatenessMs: 30_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY };
+const S = 1000, MIN = 60_000, HOUR = 60 * MIN;
+// The worker's clock while processing (processBatch's `now`): after every reading below was sent.
+const NOW = T + HOUR;
+const OPTIONS: EngineOptions = { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY };
 
 let plugins: LoadedPlugin[];
 beforeAll(async () => { plugins = await loadPlugins(PLUGINS); });
@@ -32,7 +34,7 @@ describe('processBatch', () => {
     const bad = msg('{"customer_id":"C-1","heart_rate":7');
     const out = processBatch([
       reading('C-1', T, 72), reading('C-2', T, 45), reading('C-3', T, 251), bad, msg(null), reading('C-4', T, 130, { activity: 'exercise' }),
-    ], engine(), T);
+    ], engine(), NOW);
     expect(out.rows.map((r) => [r.customerId, r.level, r.late])).toEqual([
       ['C-1', 'normal', false], ['C-2', 'low', false], ['C-4', 'elevated', false],
     ]);
@@ -59,13 +61,13 @@ describe('processBatch', () => {
         messages.push(msg(chars.join(''), { partition: i % 4 }));
       }
     }
-    const out = processBatch(messages, engine(), T);
+    const out = processBatch(messages, engine(), NOW);
     expect(out.rows.length + out.rejects.length).toBe(messages.length);
     expect(out.rejects.filter((r) => !/^[a-z0-9_]+(:[a-z_]+)?$/.test(r.reason) || r.detail.length === 0).map((r) => [r.reason, r.detail])).toEqual([]);
   });
 
   it('stores a duplicate reading once and reports it once', () => {
-    const out = processBatch([reading('C-1', T, 45), reading('C-1', T, 45), reading('C-1', T + S, 45)], engine(), T);
+    const out = processBatch([reading('C-1', T, 45), reading('C-1', T, 45), reading('C-1', T + S, 45)], engine(), NOW);
     expect(out.rows).toHaveLength(2);
     expect(out.anomalies.filter((a) => a.rule === 'bradycardia')).toHaveLength(2);
     expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['duplicate', 'dedupe']]);
@@ -79,7 +81,7 @@ describe('processBatch', () => {
       reading('C-1', T + S, 72), reading('C-1', T - S, 72), reading('C-1', T + S, 72), reading('C-2', T, 72),
     ];
     const e = engine();
-    const first = processBatch(batch, e, T);
+    const first = processBatch(batch, e, NOW);
     const outcome = (out: ReturnType<typeof processBatch>) => [
       out.rows.map((r) => `${r.customerId}@${(r.eventTime - T) / S}`),
       out.rejects.map((r) => `${r.offset}:${r.reason}`),
@@ -90,30 +92,30 @@ describe('processBatch', () => {
     ]);
     // The same messages again (the write failed): the same outcome, duplicates within it included.
     e.rollback();
-    expect(outcome(processBatch(batch, e, T))).toEqual(outcome(first));
+    expect(outcome(processBatch(batch, e, NOW))).toEqual(outcome(first));
   });
 
   it('catches a duplicate sent again in the next batch', () => {
     const e = engine();
-    processBatch([reading('C-1', T, 72)], e, T);
+    processBatch([reading('C-1', T, 72)], e, NOW);
     e.commit();
-    expect(processBatch([reading('C-1', T, 72)], e, T).rejects.map((r) => r.reason)).toEqual(['duplicate']);
+    expect(processBatch([reading('C-1', T, 72)], e, NOW).rejects.map((r) => r.reason)).toEqual(['duplicate']);
   });
 
   it('marks readings older than the watermark as late and still stores them', () => {
-    const out = processBatch([reading('C-1', T + MIN, 72), reading('C-2', T + MIN - 31 * S, 72), reading('C-3', T + MIN - 30 * S, 72)], engine(), T);
+    const out = processBatch([reading('C-1', T + MIN, 72), reading('C-2', T + MIN - 31 * S, 72), reading('C-3', T + MIN - 30 * S, 72)], engine(), NOW);
     expect(out.rows.map((r) => r.late)).toEqual([false, true, false]);
   });
 
   it('merges an episode confirmed and ended in the same batch into one anomaly', () => {
-    const out = processBatch([...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-1', T + 11 * MIN, 80)], engine(), T);
+    const out = processBatch([...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-1', T + 11 * MIN, 80)], engine(), NOW);
     expect(out.anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([
       expect.objectContaining({ customerId: 'C-1', eventTime: T, episodeStart: T, episodeEnd: T + 10 * MIN }),
     ]);
   });
 
   it('raises signal loss inside the batch as other customers advance the watermark', () => {
-    const out = processBatch([reading('A', T, 70), reading('A', T + 10 * S, 70), ...run('B', T, 10 * S, Array(20).fill(70))], engine(), T);
+    const out = processBatch([reading('A', T, 70), reading('A', T + 10 * S, 70), ...run('B', T, 10 * S, Array(20).fill(70))], engine(), NOW);
     expect(out.anomalies.filter((a) => a.rule === 'signal-loss')).toEqual([
       expect.objectContaining({ customerId: 'A', episodeStart: T + 10 * S }),
     ]);
@@ -122,9 +124,9 @@ describe('processBatch', () => {
   it('gives a redelivered batch the same rows and no second episode', () => {
     const e = engine();
     const batch = [...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-2', T, 45)];
-    const first = processBatch(batch, e, T);
+    const first = processBatch(batch, e, NOW);
     e.commit();
-    const again = processBatch(batch, e, T);
+    const again = processBatch(batch, e, NOW);
     expect(again.rows.map((r) => r.eventTime)).toEqual(first.rows.map((r) => r.eventTime));
     expect(again.rejects).toEqual([]);
     // Point anomalies repeat identically (the store ignores them); the episode is not reported twice.
@@ -135,12 +137,12 @@ describe('processBatch', () => {
 
   it('after a rollback (write failed) the redelivered batch gives exactly the first output', () => {
     const e = engine();
-    processBatch(run('C-1', T, 30 * S, Array(10).fill(130)), e, T);
+    processBatch(run('C-1', T, 30 * S, Array(10).fill(130)), e, NOW);
     e.commit();
     const batch = [...run('C-1', T + 5 * MIN, 30 * S, Array(11).fill(130)), reading('A', T + 5 * MIN, 70)];
-    const first = processBatch(batch, e, T);
+    const first = processBatch(batch, e, NOW);
     e.rollback();
-    const again = processBatch(batch, e, T);
+    const again = processBatch(batch, e, NOW);
     expect(again).toEqual(first);
     expect(first.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
   });
@@ -150,30 +152,66 @@ describe('processBatch', () => {
     // partition 1's chunk was processed and made durable.
     const e = engine();
     const onPartition = (partition: number, batch: RawMessage[]) => batch.map((m) => ({ ...m, partition }));
-    processBatch(onPartition(0, run('P0', T, 30 * S, Array(10).fill(130))), e, T);
-    processBatch(onPartition(1, run('P1', T, 30 * S, Array(10).fill(130))), e, T);
+    processBatch(onPartition(0, run('P0', T, 30 * S, Array(10).fill(130))), e, NOW);
+    processBatch(onPartition(1, run('P1', T, 30 * S, Array(10).fill(130))), e, NOW);
     e.commit();
     const chunk0 = onPartition(0, run('P0', T + 5 * MIN, 30 * S, Array(11).fill(130)));
     const chunk1 = onPartition(1, run('P1', T + 5 * MIN, 30 * S, Array(11).fill(130)));
-    const first0 = processBatch(chunk0, e, T);
-    const first1 = processBatch(chunk1, e, T);
+    const first0 = processBatch(chunk0, e, NOW);
+    const first1 = processBatch(chunk1, e, NOW);
     e.commit([1]);
     e.rollback([0]);
     // Partition 0's redelivery gives exactly its first output, episode included ...
-    expect(processBatch(chunk0, e, T)).toEqual(first0);
+    expect(processBatch(chunk0, e, NOW)).toEqual(first0);
     expect(first0.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
     // ... and partition 1 kept its committed state: a redelivery there reports its episode once only.
     expect(first1.anomalies.filter((a) => a.rule === 'sustained-high')).toHaveLength(1);
-    expect(processBatch(chunk1, e, T).anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([]);
+    expect(processBatch(chunk1, e, NOW).anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([]);
   });
 
   it('forgets revoked partitions: an episode in progress restarts its clock', () => {
     const e = engine();
-    processBatch(run('C-1', T, 30 * S, Array(15).fill(130)), e, T);
+    processBatch(run('C-1', T, 30 * S, Array(15).fill(130)), e, NOW);
     e.commit();
     e.revokePartitions([0]);
-    const out = processBatch(run('C-1', T + 7.5 * MIN, 30 * S, Array(10).fill(130)), e, T);
+    const out = processBatch(run('C-1', T + 7.5 * MIN, 30 * S, Array(10).fill(130)), e, NOW);
     expect(out.anomalies.filter((a) => a.rule === 'sustained-high')).toEqual([]);
+  });
+
+  it('does not let one reading stamped an hour ahead (device and Kafka timestamp) make the others late', () => {
+    // 50 customers stream every 10 s; HIGH stays above 120 bpm, an episode once it lasts 10 min.
+    // After 2 minutes one producer with its clock an hour fast sends a reading: its Kafka timestamp
+    // is an hour ahead too, so only the worker's clock (now) tells it is in the future.
+    const customers = Array.from({ length: 50 }, (_, i) => `C-${i}`);
+    const tick = (from: number, to: number) => {
+      const batch: RawMessage[] = [];
+      for (let t = from; t < to; t += 10 * S) {
+        for (const c of customers) batch.push(reading(c, t, 72));
+        batch.push(reading('HIGH', t, 130));
+      }
+      return batch;
+    };
+    const e = engine();
+    processBatch(tick(T, T + 2 * MIN), e, T + 2 * MIN);
+    const ahead = processBatch([reading('FAST-CLOCK', T + 2 * MIN + HOUR, 72)], e, T + 2 * MIN);
+    expect(ahead.rows.map((r) => r.late)).toEqual([false]);
+    const after = processBatch(tick(T + 2 * MIN, T + 12 * MIN), e, T + 12 * MIN);
+    expect(after.rows.filter((r) => r.late)).toEqual([]);
+    expect(after.anomalies.filter((a) => a.rule === 'signal-loss')).toEqual([]);
+    expect(after.anomalies.filter((a) => a.rule === 'sustained-high').map((a) => [a.customerId, a.episodeStart])).toEqual([['HIGH', T]]);
+  });
+
+  it('never throws on times beyond the JS date range, in the reading or in the Kafka timestamp', () => {
+    // Beyond 8.64e15 ms new Date(t).toISOString() throws: a duplicate's detail, a dead-letter header.
+    const far = 9e15;
+    const stampedFar = () => msg({ customer_id: 'C-1', timestamp: far, heart_rate: 72 }, { receivedAt: far });
+    const out = processBatch([
+      stampedFar(), stampedFar(), msg('{"customer_id":', { receivedAt: far }), msg({ customer_id: 'C-2', timestamp: T, heart_rate: 72 }, { receivedAt: far }),
+    ], engine(), NOW);
+    expect(out.rejects.map((r) => r.reason)).toEqual(['out_of_range:timestamp', 'out_of_range:timestamp', 'invalid_json']);
+    // An impossible receive time is replaced by the worker's clock, like a missing one.
+    expect(out.rejects.map((r) => r.receivedAt)).toEqual([NOW, NOW, NOW]);
+    expect(out.rows.map((r) => [r.customerId, r.eventTime])).toEqual([['C-2', T]]);
   });
 
   it('uses `now` when a message has no receive time', () => {

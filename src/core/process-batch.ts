@@ -3,15 +3,18 @@
 // Nothing a producer sends can make it throw; state lives in the engine (see src/rules/engine.ts).
 import type { BatchSink, RuleEngine } from '../rules/engine.js';
 import { SeenInBatch } from '../rules/seen-in-batch.js';
-import { DecodeFailure, decodeReading } from './decode.js';
+import { DecodeFailure, MAX_EVENT_TIME, decodeReading } from './decode.js';
 import type { Anomaly, BatchResult, RawMessage } from './types.js';
 
 /**
- * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now`
- * (ms) stands in for a message's receivedAt when that is missing (not a positive finite number,
- * e.g. a Kafka timestamp of -1); otherwise outcomes depend only on the messages and the state, so a
- * redelivered batch gives the same output. Anomalies with the same identity (customerId, rule,
- * eventTime) in one batch are merged: an episode confirmed and ended in the batch is one anomaly.
+ * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now` is
+ * the worker's clock (ms), passed in so the core stays a function of its inputs: it bounds how far
+ * the watermark may move (see EngineOptions.maxClockSkewMs), and stands in for a message's
+ * receivedAt when that is missing or impossible (a Kafka timestamp of -1, or past year 9999).
+ * Otherwise outcomes depend only on the messages and the state, so a redelivered batch gives the
+ * same output (unless a reading was ahead of the worker's clock the first time). Anomalies with
+ * the same identity (customerId, rule, eventTime) in one batch are merged: an episode confirmed
+ * and ended in the batch is one anomaly.
  */
 export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number): BatchResult {
   const rows: BatchResult['rows'] = [];
@@ -23,7 +26,7 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
   const out: BatchSink = { rows, anomalies: [], rejects: [], seen: new SeenInBatch(acceptedTimes) };
   const policy = engine.decodePolicy;
   for (let message of messages) {
-    if (!(message.receivedAt > 0) || !Number.isFinite(message.receivedAt)) message = { ...message, receivedAt: now };
+    if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
     const decoded = decodeReading(message.value, message.receivedAt, policy);
     if (decoded instanceof DecodeFailure) {
       out.rejects.push({
@@ -31,10 +34,19 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
         topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: message.receivedAt,
       });
     } else {
-      engine.processReading(decoded, message, out);
+      engine.processReading(decoded, message, out, now);
     }
   }
   return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };
+}
+
+/**
+ * The message's receive time, or `now` when it has none or an impossible one. A Kafka timestamp is
+ * the producer's to set (any int64): beyond the dates we store, it would make range checks
+ * meaningless and the reject's received_at unwritable.
+ */
+export function receiveTime(message: RawMessage, now: number): number {
+  return message.receivedAt > 0 && message.receivedAt <= MAX_EVENT_TIME ? message.receivedAt : now;
 }
 
 /** One anomaly per identity; a later report of the same identity (an episode's end) completes the earlier one. */

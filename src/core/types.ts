@@ -12,7 +12,8 @@ export interface RawMessage {
   readonly offset: string;
   /**
    * When the message was received, in ms since the epoch. Use the Kafka message timestamp so a
-   * redelivered message gets the same value (range checks and the watermark depend on it).
+   * redelivered message gets the same value (range checks depend on it). The producer may set it:
+   * the watermark is bounded by the worker's clock instead (processBatch's `now`).
    */
   readonly receivedAt: number;
 }

@@ -9,7 +9,7 @@ import { evaluate } from './evaluate.js';
 import { ruleSpecs } from './rule-specs.js';
 
 const pluginsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
-const engine = { allowedLatenessMs: 30_000, timeBudgetMs: Number.MAX_SAFE_INTEGER, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY };
+const engine = { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: Number.MAX_SAFE_INTEGER, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY };
 
 describe('evaluate', () => {
   it('meets the targets on 100 customers x 6 h with the shipped defaults', async () => {

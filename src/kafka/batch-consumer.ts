@@ -4,6 +4,7 @@
 // this loop only stops early when the batch went stale in a rebalance or we are stopping.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../log.js';
+import { backoffDelay, type RetryPolicy } from '../retry.js';
 
 /** One message as received, before any parsing. */
 export interface InboundMessage {
@@ -38,6 +39,8 @@ export interface BatchConsumerOptions {
   onChunk(messages: InboundMessage[], control: ChunkControl): Promise<boolean>;
   /** Called with this member's partitions after every rebalance. */
   onAssignment?(partitions: number[]): void;
+  /** Backoff between calls of onChunk on a chunk it threw on (default: the retry.* defaults). */
+  retry?: RetryPolicy;
   /** Session timeout, ms: how long the group waits for a silent member before rebalancing. */
   sessionTimeoutMs?: number;
   /** Longest a fetch waits for data to fill a batch, ms. */
@@ -103,6 +106,43 @@ export function commitCoalescer(): (commit: () => Promise<void>) => Promise<void
   };
 }
 
+const DEFAULT_RETRY: RetryPolicy = { retries: 0, minDelayMs: 250, maxDelayMs: 10_000, factor: 2 };
+
+/**
+ * Waits `delayMs`, heartbeating about once a second so the group keeps the partition meanwhile.
+ * Resolves false as soon as control.shouldAbandon() (revoked, or stopping).
+ */
+export async function waitHeartbeating(delayMs: number, control: ChunkControl): Promise<boolean> {
+  const until = Date.now() + delayMs;
+  while (Date.now() < until && !control.shouldAbandon()) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+    await control.heartbeat().catch(() => undefined);
+  }
+  return !control.shouldAbandon();
+}
+
+/**
+ * Runs the handler on one chunk until it resolves. A handler that throws (a bug: poison input is
+ * the handler's to turn into rejects, a failed write its to retry) is called again on the same
+ * chunk after a backoff, never at once: thrown to kafkajs, the chunk came straight back and threw
+ * again, in a tight loop. The error is logged each time; the partition waits, nothing is skipped.
+ * Resolves false when the chunk was given up (control.shouldAbandon()).
+ */
+export async function handleChunk(
+  chunk: InboundMessage[], onChunk: BatchConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await onChunk(chunk, control);
+    } catch (err) {
+      // Capped exponent: the delay stops growing at retry.maxDelayMs anyway.
+      const delayMs = backoffDelay(retry, Math.min(attempt, 30));
+      log.error({ err, partition: chunk[0]!.partition, offset: chunk[0]!.offset, count: chunk.length, attempt, delayMs }, 'chunk handler failed; retrying the chunk after backoff');
+      if (!(await waitHeartbeating(delayMs, control))) return false;
+    }
+  }
+}
+
 /** Joins the group, subscribes, and runs until stop(). */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
   const { log } = options;
@@ -141,7 +181,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       for (let start = 0; start < messages.length; start += options.chunkSize) {
         if (control.shouldAbandon()) return;
         const chunk = messages.slice(start, start + options.chunkSize).map((m) => toInbound(batch.topic, batch.partition, m));
-        const durable = await options.onChunk(chunk, control);
+        const durable = await handleChunk(chunk, options.onChunk, control, options.retry ?? DEFAULT_RETRY, log);
         // A chunk made stale by a rebalance is not committed: its new owner redoes it (idempotently).
         if (!durable || isStale()) return;
         resolveOffset(chunk[chunk.length - 1]!.offset);

@@ -27,7 +27,7 @@ const failing = (behaviour: (reading: { heartRate: number }, ctx: any) => void) 
 function setup(bad: ReturnType<typeof failing>, options: Partial<EngineOptions> = {}) {
   const failures: PluginFailure[] = [];
   const engine = new RuleEngine([instantiatePlugin(reporter, {}, 'reporter'), instantiatePlugin(bad, {}, 'failing')], {
-    allowedLatenessMs: 30_000, timeBudgetMs: 1000, maxConsecutiveFailures: 3, decode: DEFAULT_DECODE_POLICY,
+    allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 3, decode: DEFAULT_DECODE_POLICY,
     onPluginFailure: (f) => failures.push(f), ...options,
   });
   return { engine, failures };
@@ -78,7 +78,7 @@ describe('plugin isolation', () => {
     const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* spin */ } };
     const failures: PluginFailure[] = [];
     const engine = new RuleEngine([instantiatePlugin(failing(() => busy(30)), {}, 'failing'), instantiatePlugin(reporter, {}, 'reporter')], {
-      allowedLatenessMs: 30_000, timeBudgetMs: 20, maxConsecutiveFailures: 100, decode: DEFAULT_DECODE_POLICY,
+      allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 20, maxConsecutiveFailures: 100, decode: DEFAULT_DECODE_POLICY,
       // A slow failure report (a log line written to a busy disk) must not count against the next plugin.
       onPluginFailure: (f) => { failures.push(f); busy(25); },
     });

@@ -16,6 +16,12 @@ import type { SeenInBatch } from './seen-in-batch.js';
 /** Engine settings, from config `rules.*` and `input.*` (see engineOptionsFromConfig). */
 export interface EngineOptions {
   readonly allowedLatenessMs: number;
+  /**
+   * How far ahead of the worker's clock (processBatch's `now`) an event time may move the
+   * watermark. A producer's clock is not ours: one reading stamped an hour ahead must not make
+   * every other device's readings late.
+   */
+  readonly maxClockSkewMs: number;
   /** A plugin call taking longer counts as a failure. */
   readonly timeBudgetMs: number;
   /** Consecutive failures after which a plugin is disabled. */
@@ -114,8 +120,11 @@ export class RuleEngine {
   /** The input policy processBatch decodes messages with. */
   get decodePolicy(): DecodePolicy { return this.options.decode; }
 
-  /** Runs the plugins on one decoded reading of `message`, writing to `out`. */
-  processReading(reading: Reading, message: RawMessage, out: BatchSink): void {
+  /**
+   * Runs the plugins on one decoded reading of `message`, writing to `out`. `now` is the worker's
+   * clock (ms): the watermark never moves past now + maxClockSkewMs.
+   */
+  processReading(reading: Reading, message: RawMessage, out: BatchSink, now: number): void {
     if (this.options.strict === true) Object.freeze(reading);
     this.out = out;
     this.message = message;
@@ -153,8 +162,9 @@ export class RuleEngine {
     if (!redelivered) {
       store.touchCustomer(customer);
       customer.lastTime = reading.eventTime;
-      // A device clock ahead of the receive time must not push every other reading into lateness.
-      const advance = Math.min(reading.eventTime, reading.receivedAt);
+      // A device or producer clock ahead of ours must not push every other reading into lateness,
+      // so the bound is the worker's clock, not the message's timestamp (the producer sets that too).
+      const advance = Math.min(reading.eventTime, now + this.options.maxClockSkewMs);
       if (!late && advance > p.maxEventTime) {
         p.maxEventTime = advance;
         p.watermark = advance - this.options.allowedLatenessMs;
@@ -323,6 +333,7 @@ const EMPTY = Buffer.alloc(0);
 export function engineOptionsFromConfig(config: Pick<AppConfig, 'rules' | 'input'>, onPluginFailure?: (failure: PluginFailure) => void): EngineOptions {
   return {
     allowedLatenessMs: config.rules.allowedLatenessMs,
+    maxClockSkewMs: config.rules.maxClockSkewMs,
     timeBudgetMs: config.rules.timeBudgetMs,
     maxConsecutiveFailures: config.rules.maxConsecutiveFailures,
     decode: { maxMessageBytes: config.input.maxMessageBytes, wholeNumberHeartRate: config.input.wholeNumberHeartRate },

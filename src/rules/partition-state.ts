@@ -66,7 +66,7 @@ class TimerHeap {
 
 /** The state of one Kafka partition: watermark, last offset, customers and their timers. */
 export class PartitionState {
-  /** Newest event time seen (clamped to receive time), -Infinity before any reading. */
+  /** Newest event time seen (clamped to the worker's clock plus the allowed skew), -Infinity before any reading. */
   maxEventTime = Number.NEGATIVE_INFINITY;
   /** maxEventTime minus the allowed lateness: older readings are late. */
   watermark = Number.NEGATIVE_INFINITY;

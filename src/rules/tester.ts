@@ -78,7 +78,7 @@ export function runReadings(plugin: PluginDefinition, readings: readonly TestRea
   const failures: PluginFailure[] = [];
   const loaded = instantiatePlugin(plugin, config.options ?? {}, `(test of ${plugin.meta.id})`);
   const engine = new RuleEngine([loaded], {
-    allowedLatenessMs: config.allowedLatenessMs ?? 30_000, timeBudgetMs: 10_000, maxConsecutiveFailures: Number.MAX_SAFE_INTEGER,
+    allowedLatenessMs: config.allowedLatenessMs ?? 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 10_000, maxConsecutiveFailures: Number.MAX_SAFE_INTEGER,
     decode: DEFAULT_DECODE_POLICY, strict: true, onPluginFailure: (f) => failures.push(f),
   });
   const all: BatchResult & { failures: PluginFailure[] } = { rows: [], anomalies: [], rejects: [], failures };

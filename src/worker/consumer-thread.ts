@@ -7,6 +7,10 @@
 //     both durable ─► alerts of new anomalies (cool-down)
 //     all durable ─► engine.commit([partition]) and offset committed, for each chunk of the group
 //
+// A message the core throws on (a bug) becomes a processing_failed reject (isolate-failures.ts);
+// any other exception rolls the partition's rule state back and the consumer retries the chunk
+// after a backoff (batch-consumer.ts handleChunk).
+//
 // A worker handles workers.concurrentPartitions partitions at once (one chunk each). Small chunks
 // that are ready together (a fetch's, at moderate rates) are written as one group; a large one
 // (a drain's) goes alone, so one partition's write overlaps the next one's processing. Rule state
@@ -15,7 +19,6 @@
 // Until a group is durable it is retried with backoff (PostgreSQL or the broker away): the
 // worker stops fetching meanwhile, so memory stays bounded, and resumes by itself.
 import { threadId } from 'node:worker_threads';
-import { processBatch } from '../core/process-batch.js';
 import type { BatchResult } from '../core/types.js';
 import { createKafka } from '../kafka/client.js';
 import { startBatchConsumer, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
@@ -30,6 +33,7 @@ import { writeBatch } from '../store/batch-writer.js';
 import { createPool } from '../store/pool.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.js';
 import { AlertPublisher, type Alert } from './alerts.js';
+import { processIsolated } from './isolate-failures.js';
 import { TurnBatcher } from './turn-batcher.js';
 
 const STATS_INTERVAL_MS = 1000;
@@ -193,16 +197,25 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     const durableGroups = new TurnBatcher(makeGroupDurable, { flushAt: GROUP_FLUSH_AT, sizeOf: (c: Processed) => c.messages.length });
 
     const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
-      const result = processBatch(messages, engine, Date.now());
       const partition = messages[0]!.partition;
-      if (!(await durableGroups.add({ messages, result, control }))) {
-        // Its messages will be delivered again (here or to the partition's new owner).
+      try {
+        const result = processIsolated(messages, engine, Date.now(), (err, m) => {
+          log.error({ err, partition: m.partition, offset: m.offset }, 'processing a message failed; it is rejected as processing_failed');
+        });
+        if (!(await durableGroups.add({ messages, result, control }))) {
+          // Its messages will be delivered again (here or to the partition's new owner).
+          engine.rollback([partition]);
+          log.info({ partition, offset: messages[0]!.offset, count: messages.length }, 'chunk abandoned uncommitted: partition revoked or worker stopping');
+          return false;
+        }
+        engine.commit([partition]);
+        return true;
+      } catch (err) {
+        // The consumer calls again with the same chunk after a backoff: it must find the rule
+        // state as it was before this chunk.
         engine.rollback([partition]);
-        log.info({ partition, offset: messages[0]!.offset, count: messages.length }, 'chunk abandoned uncommitted: partition revoked or worker stopping');
-        return false;
+        throw err;
       }
-      engine.commit([partition]);
-      return true;
     };
 
     consumer = await startBatchConsumer(kafka, {
@@ -214,6 +227,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       concurrentPartitions: config.workers.concurrentPartitions,
       log: threadLog.child({ component: 'consumer' }),
       onChunk,
+      retry: config.retry,
       onAssignment: (partitions) => {
         const revoked = stats.partitions.filter((p) => !partitions.includes(p));
         if (revoked.length > 0) engine.revokePartitions(revoked);

@@ -144,8 +144,8 @@ export const schema = {
   },
   rules: {
     allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },
-    timeBudgetMs: { doc: 'Longest one plugin call may take, in ms; a slower call counts as a plugin failure.', format: 'integer', min: 1, max: 60000, default: 50, env: 'RULES_TIME_BUDGET_MS' },
-    maxConsecutiveFailures: { doc: 'A plugin that fails (throws or overruns its budget) this many times in a row is disabled until restart.', format: 'integer', min: 1, max: 1000000, default: 5, env: 'RULES_MAX_CONSECUTIVE_FAILURES' },
+    timeBudgetMs: { doc: 'Longest one plugin call may take, in ms. A slower call is a plugin failure: a validator over it rejects the reading (validator_failed:<id>), since its verdict cannot be trusted; a rule over it is logged and its result kept.', format: 'integer', min: 1, max: 60000, default: 50, env: 'RULES_TIME_BUDGET_MS' },
+    maxConsecutiveFailures: { doc: 'A rule plugin that throws this many times in a row is disabled until restart (its reports are lost either way; this stops the flood of failures). Validators are never disabled: one that throws or overruns rules.timeBudgetMs rejects the reading (validator_failed:<id>). Being slow never disables a plugin.', format: 'integer', min: 1, max: 1000000, default: 5, env: 'RULES_MAX_CONSECUTIVE_FAILURES' },
   },
   retry: {
     retries: { doc: 'Retries of a connection to Kafka or PostgreSQL before the process gives up.', format: 'integer', min: 0, max: 1000, default: 10, env: 'RETRY_RETRIES' },

@@ -131,7 +131,9 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       metrics.pluginFailures.inc({ plugin: failure.pluginId });
       const entry = { plugin: failure.pluginId, kind: failure.kind, customer: failure.customerId, partition: failure.partition, offset: failure.offset, consecutive: failure.consecutive, durationMs: failure.durationMs, err: failure.error };
       if (failure.disabled) log.error(entry, 'plugin disabled after repeated failures');
-      // A plugin that threw is left out of that reading; one over its time budget finished, and its result stands.
+      // Validators fail closed: the reading became a reject (validator_failed:<id>).
+      else if (failure.readingRejected) log.warn(entry, 'validator failed; reading rejected');
+      // A rule that threw is left out of that reading; one over its time budget finished, and its result stands.
       else log.warn(entry, failure.kind === 'slow' ? 'plugin over its time budget; its result was kept' : 'plugin failed; reading processed without it');
     }));
     pool = await createPool(config, threadLog, { max: config.database.poolSize });

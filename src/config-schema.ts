@@ -140,7 +140,7 @@ export const schema = {
   },
   input: {
     maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most 1 MiB, the broker\'s default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.', format: 'integer', min: 64, max: 1048576, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
-    wholeNumberHeartRate: { doc: 'Reject heart_rate values that are not a whole number of bpm (not_whole_number:heart_rate).', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
+    wholeNumberHeartRate: { doc: 'true: a heart_rate that is not a whole number of bpm is rejected (not_whole_number:heart_rate). false: it is accepted and rounded to the nearest whole bpm (half up) before validators and rules see it, because the heartbeats table stores whole bpm. Either way a heart rate outside what the table stores (20-250 bpm) is rejected (heart_rate_not_storable), whatever the validators allow.', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
   },
   rules: {
     allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },

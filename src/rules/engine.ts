@@ -1,5 +1,5 @@
-// Runs the loaded plugins on one reading at a time, inside one worker thread: validators, then
-// event-time bookkeeping (watermark, late flag, due timers), stateless rules, stateful rules.
+// Runs the loaded plugins on one reading at a time, inside one worker thread: validators, the
+// table's limits (src/core/table-limits.ts), then event-time bookkeeping (watermark, late flag, due timers), stateless rules, stateful rules.
 // Every plugin call is isolated: a throw or an overrun of the time budget is counted and reported
 // to onPluginFailure. Validators fail closed: a validator that throws or overruns rejects the
 // reading (validator_failed:<id>) and is never disabled, since disabling it would let through what
@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config-schema.js';
 import type { DecodePolicy } from '../core/decode.js';
 import { LEVELS, SEVERITIES, type BatchResult, type Level, type RawMessage, type Reading } from '../core/types.js';
+import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from '../core/table-limits.js';
 import { PluginRuntimeError } from '../errors.js';
 import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulContext } from './contract.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -135,6 +136,8 @@ export class RuleEngine {
 
   /** Runs the plugins on one decoded reading of `message`, writing to `out`. */
   processReading(reading: Reading, message: RawMessage, out: BatchSink): void {
+    // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
+    if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
     // Shallow is enough: a Reading holds only primitives. (Cost: see BENCHMARKS.md, the core micro-run.)
     Object.freeze(reading);
     this.out = out;
@@ -162,6 +165,13 @@ export class RuleEngine {
         out.rejects.push(rejectOf(message, rejection.reason, rejection.detail, r.plugin.meta.id));
         return;
       }
+    }
+    // Whatever the validators allow (range disabled, or configured wider than the table), a reading
+    // the table would refuse is a reject here, not a write error later.
+    const unstorable = notStorable(reading.heartRate);
+    if (unstorable !== undefined) {
+      out.rejects.push(rejectOf(message, NOT_STORABLE_REASON, unstorable, 'table'));
+      return;
     }
 
     const customer = store.customer(p, reading.customerId);

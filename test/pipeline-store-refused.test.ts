@@ -19,7 +19,8 @@ describe('a reading PostgreSQL refuses', () => {
     await pool.query('ALTER TABLE heartbeats ADD CONSTRAINT test_refuses_77 CHECK (heart_rate <> 77)');
     const t0 = Date.now() - 60_000;
     // 50 readings, the 26th of 77 bpm, then 50 more; one key, so one partition, in this order.
-    const bpm = (i: number) => (i === 25 ? 77 : 60 + (i % 15));
+    // The 11th is 75.5: with --input-whole-number-heart-rate false the core stores it as 76.
+    const bpm = (i: number) => (i === 25 ? 77 : i === 10 ? 75.5 : 60 + (i % 15));
     const messages = Array.from({ length: 101 }, (_, i) => readingMessage(KEY, t0 + i * 500, bpm(i)));
 
     const app = runCli(['consume', '--input-whole-number-heart-rate', 'false'], names.env);
@@ -47,7 +48,7 @@ describe('a reading PostgreSQL refuses', () => {
     }
 
     const { rows: stored } = await pool.query<{ bpm: number }>(`SELECT heart_rate AS bpm FROM heartbeats WHERE customer_id = $1 ORDER BY event_time`, [KEY]);
-    expect(stored.map((r) => r.bpm)).toEqual(messages.map((_, i) => bpm(i)).filter((b, i) => i !== 25));
+    expect(stored.map((r) => r.bpm)).toEqual(messages.map((_, i) => (i === 10 ? 76 : bpm(i))).filter((b, i) => i !== 25));
     const { rows: rejects } = await pool.query<{ reason: string; validator: string; offset: string; raw: Buffer }>(
       'SELECT reason, validator, kafka_offset AS offset, raw FROM rejected_readings');
     expect(rejects.map((r) => [r.reason, r.validator, r.offset, r.raw.toString()])).toEqual([['store_rejected:23514', 'store', '25', messages[25]!.value]]);

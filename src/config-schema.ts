@@ -140,13 +140,13 @@ export const schema = {
   },
   input: {
     maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most 1 MiB, the broker\'s default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.', format: 'integer', min: 64, max: 1048576, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
-    wholeNumberHeartRate: { doc: 'Reject heart_rate values that are not a whole number of bpm (not_whole_number:heart_rate).', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
+    wholeNumberHeartRate: { doc: 'true: a heart_rate that is not a whole number of bpm is rejected (not_whole_number:heart_rate). false: it is accepted and rounded to the nearest whole bpm (half up) before validators and rules see it, because the heartbeats table stores whole bpm. Either way a heart rate outside what the table stores (20-250 bpm) is rejected (heart_rate_not_storable), whatever the validators allow.', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
   },
   rules: {
     allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },
     maxClockSkewMs: { doc: "How far ahead of the worker's own clock, in ms, a reading's event time may move its partition's watermark. Device and producer clocks are not trusted beyond this: a reading stamped in the future is stored, but does not make other readings late.", format: 'integer', min: 0, max: 3600000, default: 5000, env: 'RULES_MAX_CLOCK_SKEW_MS' },
-    timeBudgetMs: { doc: 'Longest one plugin call may take, in ms; a slower call counts as a plugin failure.', format: 'integer', min: 1, max: 60000, default: 50, env: 'RULES_TIME_BUDGET_MS' },
-    maxConsecutiveFailures: { doc: 'A plugin that fails (throws or overruns its budget) this many times in a row is disabled until restart.', format: 'integer', min: 1, max: 1000000, default: 5, env: 'RULES_MAX_CONSECUTIVE_FAILURES' },
+    timeBudgetMs: { doc: 'Longest one plugin call may take, in ms. A slower call is a plugin failure: a validator over it rejects the reading (validator_failed:<id>), since its verdict cannot be trusted; a rule over it is logged and its result kept.', format: 'integer', min: 1, max: 60000, default: 50, env: 'RULES_TIME_BUDGET_MS' },
+    maxConsecutiveFailures: { doc: 'A rule plugin that throws this many times in a row is disabled until restart (its reports are lost either way; this stops the flood of failures). Validators are never disabled: one that throws or overruns rules.timeBudgetMs rejects the reading (validator_failed:<id>). Being slow never disables a plugin.', format: 'integer', min: 1, max: 1000000, default: 5, env: 'RULES_MAX_CONSECUTIVE_FAILURES' },
   },
   retry: {
     retries: { doc: 'Retries of a connection to Kafka or PostgreSQL before the process gives up.', format: 'integer', min: 0, max: 1000, default: 10, env: 'RETRY_RETRIES' },

@@ -112,6 +112,21 @@ export class PluginRuntimeError extends AppError {
   }
 }
 
+/**
+ * A write to PostgreSQL failed. `retriable`: the server, the connection, a lock or the schema is at
+ * fault (a retry, or an operator, fixes it; every row would fail alike). Otherwise the rows are at
+ * fault (a data or constraint error, a trigger refusing them, a value that cannot be sent): the
+ * writer isolates the rows responsible. Classified by SQLSTATE in src/store/write-errors.ts.
+ */
+export class StoreWriteError extends AppError {
+  /** PostgreSQL's SQLSTATE (e.g. 22P02, 23514); undefined when the server never answered, or the batch could not be encoded. */
+  readonly sqlstate: string | undefined;
+  constructor(sqlstate: string | undefined, message: string, options: AppErrorOptions = {}) {
+    super('STORE_WRITE_FAILED', message, options);
+    this.sqlstate = sqlstate;
+  }
+}
+
 /** The command line could not be understood. */
 export class UsageError extends AppError {
   constructor(message: string) {

@@ -160,7 +160,8 @@ describe('writeBatch', () => {
       anomalies: [{ customerId: 'ATOM-1', eventTime: T, rule: 'tachycardia', severity: 'warning', detail: {} }],
       rejects: [reject('1', Buffer.from('x'), { topic: 'atomic' })],
     };
-    await expect(writeBatch(pool, batch)).rejects.toMatchObject({ code: '23514' }); // check_violation
+    // check_violation: the rows' fault, so not retriable (the isolating writer then finds the row).
+    await expect(writeBatch(pool, batch)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', sqlstate: '23514', retriable: false });
     const after = await Promise.all(['heartbeats', 'anomalies', 'rejected_readings'].map((t) => count(pool, `SELECT count(*) FROM ${t}`)));
     expect(after).toEqual(before);
   });

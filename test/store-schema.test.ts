@@ -2,6 +2,8 @@
 // does not duplicate, views answer, daily partitions are made ahead and dropped past retention.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notStorable, STORED_MAX_BPM, STORED_MIN_BPM } from '../src/core/table-limits.js';
+import { writeBatch } from '../src/store/batch-writer.js';
 import { maintainPartitions } from '../src/store/partitions.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 
@@ -142,5 +144,20 @@ describe('partitions', () => {
     await maintainPartitions(pool, { daysAhead: 0, retentionDays: 30 });
     const { rows } = await pool.query<{ old: boolean }>(`SELECT minute < now() - interval '30 days' AS old FROM heartbeat_minutes`);
     expect(rows).toEqual([{ old: false }]);
+  });
+});
+
+describe('the core\'s copy of the table limits (src/core/table-limits.ts)', () => {
+  it('accepts exactly the heart rates the migrated heartbeats table stores, through the batch writer', async () => {
+    const values = [STORED_MIN_BPM - 1, STORED_MIN_BPM, STORED_MAX_BPM, STORED_MAX_BPM + 1, 75.5, -32768, 32767];
+    const verdicts: Array<[number, boolean, boolean]> = [];
+    for (const [i, heartRate] of values.entries()) {
+      const row = { customerId: `LIMIT-${i}`, eventTime: Date.now(), heartRate, level: null, late: false, partition: 0, offset: String(i) };
+      const stored = await writeBatch(pool, { rows: [row], anomalies: [], rejects: [] }).then(() => true, () => false);
+      verdicts.push([heartRate, notStorable(heartRate) === undefined, stored]);
+    }
+    // [value, the core stores it, the table stored it]: a migration that moves the CHECK must move the constants too.
+    expect(verdicts.filter(([, core, table]) => core !== table)).toEqual([]);
+    expect(verdicts.filter(([, core]) => core).map(([v]) => v)).toEqual([STORED_MIN_BPM, STORED_MAX_BPM]);
   });
 });

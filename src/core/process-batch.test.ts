@@ -4,7 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RuleEngine, type EngineOptions } from '../rules/engine.js';
-import { loadPlugins, type LoadedPlugin } from '../rules/loader.js';
+import { instantiatePlugin, loadPlugins, type LoadedPlugin } from '../rules/loader.js';
+import range from '../../plugins/range.js';
+import { NOT_STORABLE_REASON, STORED_MAX_BPM, STORED_MIN_BPM } from './table-limits.js';
 import { DEFAULT_DECODE_POLICY } from './decode.js';
 import { processBatch } from './process-batch.js';
 import type { RawMessage } from './types.js';
@@ -217,5 +219,30 @@ describe('processBatch', () => {
   it('uses `now` when a message has no receive time', () => {
     const out = processBatch([msg({ customer_id: 'C-1', timestamp: T + 10 * MIN, heart_rate: 72 }, { receivedAt: -1 })], engine(), T);
     expect(out.rejects.map((r) => r.reason)).toEqual(['timestamp_in_future']);
+  });
+});
+
+describe('what the heartbeats table stores, enforced by the core', () => {
+  const fractions = { ...OPTIONS, decode: { ...DEFAULT_DECODE_POLICY, wholeNumberHeartRate: false } };
+  const widened = async () => [instantiatePlugin(range, { minBpm: 0, maxBpm: 400 }, 'range'), ...plugins.filter((p) => p.meta.id !== 'range')];
+
+  it('a fraction accepted by input.wholeNumberHeartRate=false is stored rounded to whole bpm, and the plugins see it rounded', () => {
+    const out = processBatch([reading('FR-1', T, 75.5), reading('FR-2', T, 75.4), reading('FR-3', T, 249.5)], new RuleEngine(plugins, fractions), T);
+    expect(out.rows.map((r) => [r.customerId, r.heartRate])).toEqual([['FR-1', 76], ['FR-2', 75], ['FR-3', 250]]);
+    expect(out.rejects).toEqual([]);
+  });
+
+  it('a heart rate outside the table\'s limits is a reject even when the range validator is wider or disabled', async () => {
+    const values = [STORED_MIN_BPM - 1, STORED_MIN_BPM, STORED_MAX_BPM, STORED_MAX_BPM + 1, 300, 250.5];
+    for (const loaded of [await widened(), plugins.filter((p) => p.meta.id !== 'range'), []]) {
+      const out = processBatch(values.map((bpm, i) => reading(`LIM-${i}`, T, bpm)), new RuleEngine(loaded, fractions), T);
+      expect(out.rows.map((r) => r.heartRate)).toEqual([STORED_MIN_BPM, STORED_MAX_BPM]);
+      expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual(Array(4).fill([NOT_STORABLE_REASON, 'table']));
+    }
+  });
+
+  it('the range validator, when it refuses first, keeps its own reason', () => {
+    const out = processBatch([reading('RNG-1', T, 300)], engine(), T);
+    expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['heart_rate_out_of_range', 'range']]);
   });
 });

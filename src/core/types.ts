@@ -73,8 +73,12 @@ export interface Anomaly {
   episodeEnd?: number;
 }
 
-/** Who rejected a message: the parser, the shape check, duplicate detection, or a validator plugin id. */
-export type RejectSource = 'parse' | 'schema' | 'dedupe' | (string & {});
+/**
+ * Who rejected a message: the parser, the shape check, duplicate detection, the heartbeats table's
+ * limits (`table`, checked by the core before the write), PostgreSQL itself (`store`, which refused
+ * the row), or a validator plugin id.
+ */
+export type RejectSource = 'parse' | 'schema' | 'dedupe' | 'table' | 'store' | (string & {});
 
 /** A message that was not stored as a reading, kept with a stable reason. */
 export interface Reject {

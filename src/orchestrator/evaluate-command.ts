@@ -25,8 +25,8 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
   const seed = flag(ctx, 'seed', configSeed ?? 42, (n) => Number.isInteger(n) && n >= 0 && n <= 2_147_483_647, 'an integer from 0 to 2147483647');
 
   const plugins = await loadPlugins(ctx.config.plugins.dir, ctx.config.plugins.settings);
-  // Alert quality is measured, not speed: a loaded machine must not disable a rule half-way through
-  // the replay for being slow (which it does after maxConsecutiveFailures). Throws still count.
+  // Alert quality is measured, not speed: on a loaded machine a validator over its budget would
+  // reject readings (validators fail closed) and skew the replay. Throws still count.
   const engine = {
     ...engineOptionsFromConfig(ctx.config, (failure) => log.warn({ plugin: failure.pluginId, err: failure.error, disabled: failure.disabled }, 'plugin failed during the evaluation')),
     timeBudgetMs: Number.MAX_SAFE_INTEGER,

@@ -1,6 +1,7 @@
-// Tests of plugin isolation in the engine: a plugin that throws, overruns its budget, mutates its
-// input or misuses the context is counted and reported, the reading is still stored, and a plugin
-// failing N times in a row is disabled.
+// Tests of plugin isolation in the engine: a rule that throws, overruns its budget, mutates its
+// input or misuses the context is counted and reported, the reading is still stored, and a rule
+// throwing N times in a row is disabled. Validators fail closed: one that throws or overruns
+// rejects the reading and is never disabled.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
 import { processBatch } from '../core/process-batch.js';
@@ -33,6 +34,8 @@ function setup(bad: ReturnType<typeof failing>, options: Partial<EngineOptions> 
   return { engine, failures };
 }
 
+const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* spin */ } };
+
 describe('plugin isolation', () => {
   it('a plugin that throws: the reading is stored, the other plugins report, the failure is counted', () => {
     const { engine, failures } = setup(failing(() => { throw new Error('boom'); }));
@@ -62,20 +65,19 @@ describe('plugin isolation', () => {
     expect(engine.stats().find((s) => s.id === 'failing')!.disabled).toBe(false);
   });
 
-  it('a plugin over its time budget is counted as slow and disabled when it keeps overrunning', () => {
-    const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* spin */ } };
+  it('a rule over its time budget is counted as slow, its reports kept, and never disabled for it', () => {
     const { engine, failures } = setup(failing(() => busy(30)), { timeBudgetMs: 5, maxConsecutiveFailures: 2 });
     const out = processBatch(messages(4), engine, T);
     expect(out.rows).toHaveLength(4);
+    expect(out.anomalies.filter((a) => a.rule === 'failing')).toHaveLength(4);
     // Only the spinning plugin's reports: with a 5 ms budget, a busy machine (the full suite runs
     // files in parallel) once made the reporter plugin overrun too.
     const own = failures.filter((f) => f.pluginId === 'failing');
-    expect(own.map((f) => [f.kind, f.disabled])).toEqual([['slow', false], ['slow', true]]);
-    expect(engine.stats().find((s) => s.id === 'failing')).toMatchObject({ slow: 2, disabled: true });
+    expect(own.map((f) => [f.kind, f.disabled])).toEqual([['slow', false], ['slow', false], ['slow', false], ['slow', false]]);
+    expect(engine.stats().find((s) => s.id === 'failing')).toMatchObject({ slow: 4, disabled: false });
   });
 
   it('only the plugin that overran is reported slow, not the one after it, nor for the time its report took', () => {
-    const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* spin */ } };
     const failures: PluginFailure[] = [];
     const engine = new RuleEngine([instantiatePlugin(failing(() => busy(30)), {}, 'failing'), instantiatePlugin(reporter, {}, 'reporter')], {
       allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 20, maxConsecutiveFailures: 100, decode: DEFAULT_DECODE_POLICY,
@@ -87,11 +89,39 @@ describe('plugin isolation', () => {
     expect(engine.stats().find((s) => s.id === 'reporter')).toMatchObject({ calls: 3, slow: 0 });
   });
 
-  it('in strict mode a plugin that modifies the reading fails instead of corrupting it', () => {
-    const { engine, failures } = setup(failing((r) => { r.heartRate = 0; }), { strict: true });
+  it('a plugin that modifies the reading fails instead of changing the stored row or what the next plugin sees', () => {
+    const seen: number[] = [];
+    const after = defineRule({
+      meta: { id: 'zz-after', kind: 'rule', version: '1', description: 'runs after failing', options: z.object({}) },
+      create: () => (reading) => { seen.push(reading.heartRate); },
+    });
+    const failures: PluginFailure[] = [];
+    // Not strict: what production runs.
+    const engine = new RuleEngine([instantiatePlugin(failing((r) => { r.heartRate = 0; }), {}, 'failing'), instantiatePlugin(after, {}, 'zz-after')], {
+      allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 3, decode: DEFAULT_DECODE_POLICY, onPluginFailure: (f) => failures.push(f),
+    });
     const out = processBatch(messages(1), engine, T);
     expect(out.rows[0]!.heartRate).toBe(45);
+    expect(seen).toEqual([45]);
     expect(failures.map((f) => f.kind)).toEqual(['threw']);
+  });
+
+  it('a plugin that overwrites its context fails instead of changing the context of the plugins after it', () => {
+    const { engine, failures } = setup(failing((_, ctx) => { ctx.report = () => undefined; }));
+    const { engine: engine2, failures: failures2 } = setup(failing((_, ctx) => { ctx.late = true; }));
+    // reporter runs before failing (ids sorted): the second reading shows whether failing's change stuck.
+    const out = processBatch(messages(2), engine, T);
+    expect(out.anomalies.map((a) => a.rule)).toEqual(['reporter', 'reporter']);
+    expect(failures.map((f) => f.kind)).toEqual(['threw', 'threw']);
+    processBatch(messages(2), engine2, T);
+    expect(failures2.map((f) => f.kind)).toEqual(['threw', 'threw']);
+  });
+
+  it('an episode reported as ending before it started is a failure of the rule (the table would refuse it)', () => {
+    const { engine, failures } = setup(failing((_, ctx) => ctx.report({ messageId: 'x', severity: 'info', episodeStart: T, episodeEnd: T - 1 })));
+    const out = processBatch(messages(1), engine, T);
+    expect(out.anomalies.map((a) => a.rule)).toEqual(['reporter']);
+    expect(failures.map((f) => f.error.code)).toEqual(['PLUGIN_FAILED']);
   });
 
   it('misuse of the context is a failure: unknown messageId, bad severity, bad level, timers in a stateless rule', () => {
@@ -110,5 +140,51 @@ describe('plugin isolation', () => {
   it('a throwing failure callback does not break the batch', () => {
     const { engine } = setup(failing(() => { throw new Error('boom'); }), { onPluginFailure: () => { throw new Error('logger down'); } });
     expect(processBatch(messages(2), engine, T).rows).toHaveLength(2);
+  });
+});
+
+describe('validators fail closed', () => {
+  const validator = (id: string, check: (heartRate: number, ctx: { reject(reason: string): void }) => void) => instantiatePlugin(defineRule({
+    meta: { id, kind: 'validator', version: '1', description: 'test validator', options: z.object({}) },
+    create: () => (reading, ctx) => check(reading.heartRate, ctx),
+  }), {}, id);
+  const bpm = (values: number[]): RawMessage[] => values.map((heartRate, i) => ({
+    value: Buffer.from(JSON.stringify({ customer_id: 'C-1', timestamp: T + i * 1000, heart_rate: heartRate })),
+    key: null, topic: 't', partition: 0, offset: String(i), receivedAt: T + i * 1000,
+  }));
+  const run = (plugins: ReturnType<typeof validator>[], values: number[], options: Partial<EngineOptions> = {}) => {
+    const failures: PluginFailure[] = [];
+    const engine = new RuleEngine(plugins, {
+      allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 3, decode: DEFAULT_DECODE_POLICY, onPluginFailure: (f) => failures.push(f), ...options,
+    });
+    return { out: processBatch(bpm(values), engine, T), failures, engine };
+  };
+
+  it('a validator that throws rejects the reading as validator_failed:<id>, and the validators after it do not run', () => {
+    let laterCalls = 0;
+    const { out, failures } = run([validator('a-throws', () => { throw new Error('boom'); }), validator('b-later', () => { laterCalls++; })], [72]);
+    expect(out.rows).toEqual([]);
+    expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['validator_failed:a-throws', 'a-throws']]);
+    expect(out.rejects[0]!.detail).toContain('boom');
+    expect(laterCalls).toBe(0);
+    expect(failures.map((f) => [f.pluginId, f.kind, f.readingRejected, f.disabled])).toEqual([['a-throws', 'threw', true, false]]);
+  });
+
+  it('a validator over its time budget rejects the reading it let through, and keeps its own rejection', () => {
+    const slow = validator('slow', (hr, ctx) => { busy(30); if (hr > 250) ctx.reject('heart_rate_out_of_range'); });
+    const { out, failures } = run([slow], [72, 400], { timeBudgetMs: 5 });
+    expect(out.rows).toEqual([]);
+    expect(out.rejects.map((r) => r.reason)).toEqual(['validator_failed:slow', 'heart_rate_out_of_range']);
+    expect(failures.map((f) => [f.kind, f.readingRejected, f.disabled])).toEqual([['slow', true, false], ['slow', true, false]]);
+  });
+
+  it('a validator is never disabled: after many failures in a row it still refuses 400 bpm', () => {
+    // Throws on most readings, as a flaky dependency or a bug on some input would; refuses 400 bpm.
+    const flaky = validator('range-ish', (hr, ctx) => { if (hr === 72) throw new Error('flaky'); if (hr > 250) ctx.reject('heart_rate_out_of_range'); });
+    const { out, engine } = run([flaky], [...Array<number>(20).fill(72), 400, 80], { maxConsecutiveFailures: 3 });
+    expect(out.rejects.filter((r) => r.reason === 'validator_failed:range-ish')).toHaveLength(20);
+    expect(out.rejects.at(-1)!.reason).toBe('heart_rate_out_of_range');
+    expect(out.rows.map((r) => r.heartRate)).toEqual([80]);
+    expect(engine.stats()[0]).toMatchObject({ failures: 20, disabled: false });
   });
 });

@@ -1,11 +1,17 @@
-// Runs the loaded plugins on one reading at a time, inside one worker thread: validators, then
-// event-time bookkeeping (watermark, late flag, due timers), stateless rules, stateful rules.
-// Every plugin call is isolated: a throw or an overrun of the time budget is counted, reported to
-// onPluginFailure and leaves the reading processed; a plugin failing N times in a row is disabled.
+// Runs the loaded plugins on one reading at a time, inside one worker thread: validators, the
+// table's limits (src/core/table-limits.ts), then event-time bookkeeping (watermark, late flag, due timers), stateless rules, stateful rules.
+// Every plugin call is isolated: a throw or an overrun of the time budget is counted and reported
+// to onPluginFailure. Validators fail closed: a validator that throws or overruns rejects the
+// reading (validator_failed:<id>) and is never disabled, since disabling it would let through what
+// it exists to stop. A rule that fails is left out of that reading; one that throws N times in a
+// row is disabled (slowness alone never disables: it is mostly the machine, e.g. a GC pause).
+// Each reading is frozen before any plugin sees it, so no plugin can change the stored row or what
+// the next plugin sees; the contexts are frozen too (their fields are read-only getters).
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config-schema.js';
 import type { DecodePolicy } from '../core/decode.js';
 import { LEVELS, SEVERITIES, type BatchResult, type Level, type RawMessage, type Reading } from '../core/types.js';
+import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from '../core/table-limits.js';
 import { PluginRuntimeError } from '../errors.js';
 import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulContext } from './contract.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -24,10 +30,10 @@ export interface EngineOptions {
   readonly maxClockSkewMs: number;
   /** A plugin call taking longer counts as a failure. */
   readonly timeBudgetMs: number;
-  /** Consecutive failures after which a plugin is disabled. */
+  /** Throws in a row after which a rule plugin is disabled (validators never are). */
   readonly maxConsecutiveFailures: number;
   readonly decode: DecodePolicy;
-  /** Freeze readings and rule states before plugins see them (tests): a mutation then throws. */
+  /** Also deep-freeze rule states (tests): a rule modifying its state then throws. (Readings are always frozen.) */
   readonly strict?: boolean;
   /** Told of every plugin failure; the worker turns it into a log line. Must not throw. */
   readonly onPluginFailure?: (failure: PluginFailure) => void;
@@ -43,10 +49,12 @@ export interface PluginFailure {
   customerId: string;
   partition: number;
   offset: string;
-  /** Failures in a row so far. */
+  /** Throws in a row so far (a call that returns, slow or not, resets it). */
   consecutive: number;
-  /** True when this failure disabled the plugin until restart. */
+  /** True when this failure disabled the plugin (a rule) until restart. */
   disabled: boolean;
+  /** True when the plugin is a validator: the reading was rejected as validator_failed:<id> (unless the validator had rejected it itself). */
+  readingRejected: boolean;
 }
 
 /** Counters of one plugin since the engine started. */
@@ -68,7 +76,8 @@ export interface BatchSink extends BatchResult {
 
 class Runner {
   calls = 0; failures = 0; slow = 0; consecutive = 0; disabled = false;
-  constructor(readonly plugin: LoadedPlugin, readonly stateIndex: number) {}
+  readonly validator: boolean;
+  constructor(readonly plugin: LoadedPlugin, readonly stateIndex: number) { this.validator = plugin.validate !== undefined; }
 }
 
 const NO_TIMER = 0, SET_TIMER = 1, CLEAR_TIMER = 2;
@@ -89,8 +98,12 @@ export class RuleEngine {
   private inTimer = false;
   private timerOp = NO_TIMER;
   private timerValue = 0;
+  /** Event time and customer being handled (a reading's, or a timer's): also ctx.now and ctx.customerId. */
   private eventTime = 0;
   private customerId = '';
+  private late = false;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private latestEventTime = Number.NEGATIVE_INFINITY;
   /**
    * When the plugin call about to run started: each call's end is the next one's start, so timing
    * the plugins against their budget reads the clock once per call, not twice (performance.now()
@@ -98,8 +111,10 @@ export class RuleEngine {
    * engine steps) counts towards the next plugin, far below any budget.
    */
   private clock = 0;
-  private readonly ctx: { -readonly [K in keyof StatefulContext]: StatefulContext[K] };
-  private readonly validatorCtx = { reject: (reason: string, detail?: string) => this.reject(reason, detail) };
+  // Frozen, with getters for the fields: a plugin that assigns to its context (ctx.report = ...,
+  // ctx.late = true) throws instead of changing what the plugins after it get.
+  private readonly ctx: StatefulContext;
+  private readonly validatorCtx = Object.freeze({ reject: (reason: string, detail?: string) => this.reject(reason, detail) });
 
   constructor(plugins: readonly LoadedPlugin[], options: EngineOptions) {
     this.options = options;
@@ -108,13 +123,18 @@ export class RuleEngine {
     const stateful = plugins.filter((p) => p.stateful !== undefined);
     this.stateful = stateful.map((p, i) => new Runner(p, i));
     this.store = new StateStore(stateful.map((p) => (options.strict === true ? deepFreeze(p.stateful!.initialState) : p.stateful!.initialState)));
-    this.ctx = {
-      report: (d) => this.report(d),
-      setLevel: (level) => this.setLevel(level),
-      setTimer: (at) => { this.assertStateful('setTimer'); this.timerOp = SET_TIMER; this.timerValue = at; },
+    const engine = this;
+    this.ctx = Object.freeze({
+      report: (d: ReportDescriptor) => this.report(d),
+      setLevel: (level: Level) => this.setLevel(level),
+      setTimer: (at: number) => { this.assertStateful('setTimer'); this.timerOp = SET_TIMER; this.timerValue = at; },
       clearTimer: () => { this.assertStateful('clearTimer'); this.timerOp = CLEAR_TIMER; },
-      late: false, watermark: Number.NEGATIVE_INFINITY, customerId: '', now: 0, latestEventTime: Number.NEGATIVE_INFINITY,
-    };
+      get late() { return engine.late; },
+      get watermark() { return engine.watermark; },
+      get customerId() { return engine.customerId; },
+      get now() { return engine.eventTime; },
+      get latestEventTime() { return engine.latestEventTime; },
+    });
   }
 
   /** The input policy processBatch decodes messages with. */
@@ -125,7 +145,10 @@ export class RuleEngine {
    * clock (ms): the watermark never moves past now + maxClockSkewMs.
    */
   processReading(reading: Reading, message: RawMessage, out: BatchSink, now: number): void {
-    if (this.options.strict === true) Object.freeze(reading);
+    // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
+    if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
+    // Shallow is enough: a Reading holds only primitives. (Cost: see BENCHMARKS.md, the core micro-run.)
+    Object.freeze(reading);
     this.out = out;
     this.message = message;
     this.eventTime = reading.eventTime;
@@ -140,15 +163,24 @@ export class RuleEngine {
     this.rejection = undefined;
     this.clock = performance.now();
     for (const r of this.validators) {
-      if (r.disabled) continue;
       this.runner = r;
       const t0 = this.clock;
-      try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; this.failed(r, t0, reading.customerId, e); }
-      const rejection = this.rejection as { reason: string; detail: string } | undefined;
+      let failure: PluginRuntimeError | undefined;
+      try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); failure = this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; failure = this.failed(r, t0, reading.customerId, e); }
+      // Fail closed: a validator that could not give its verdict in time (or at all) refuses the reading.
+      const rejection = (this.rejection as { reason: string; detail: string } | undefined)
+        ?? (failure === undefined ? undefined : { reason: `validator_failed:${r.plugin.meta.id}`, detail: failure.message });
       if (rejection !== undefined) {
         out.rejects.push(rejectOf(message, rejection.reason, rejection.detail, r.plugin.meta.id));
         return;
       }
+    }
+    // Whatever the validators allow (range disabled, or configured wider than the table), a reading
+    // the table would refuse is a reject here, not a write error later.
+    const unstorable = notStorable(reading.heartRate);
+    if (unstorable !== undefined) {
+      out.rejects.push(rejectOf(message, NOT_STORABLE_REASON, unstorable, 'table'));
+      return;
     }
 
     const customer = store.customer(p, reading.customerId);
@@ -175,8 +207,8 @@ export class RuleEngine {
     }
 
     const ctx = this.ctx;
-    ctx.late = late;
-    ctx.watermark = p.watermark;
+    this.late = late;
+    this.watermark = p.watermark;
     this.level = null;
     this.inTimer = false;
     for (const r of this.stateless) {
@@ -189,9 +221,7 @@ export class RuleEngine {
       }
     }
     if (!late && !redelivered && this.stateful.length > 0) {
-      ctx.customerId = reading.customerId;
-      ctx.now = reading.eventTime;
-      ctx.latestEventTime = customer.latest;
+      this.latestEventTime = customer.latest;
       for (const r of this.stateful) if (!r.disabled) this.runStateful(r, p, customer, reading);
       if (reading.eventTime > customer.latest) customer.latest = reading.eventTime;
     }
@@ -241,9 +271,8 @@ export class RuleEngine {
   }
 
   private fireDueTimers(p: PartitionState): void {
-    const ctx = this.ctx;
-    ctx.late = false;
-    ctx.watermark = p.watermark;
+    this.late = false;
+    this.watermark = p.watermark;
     for (let due = p.nextDueTimer(); due !== undefined; due = p.nextDueTimer()) {
       const r = this.stateful[due.rule]!;
       this.store.touchCustomer(due.customer);
@@ -252,28 +281,29 @@ export class RuleEngine {
       this.inTimer = true;
       this.eventTime = due.at;
       this.customerId = due.customer.id;
-      ctx.customerId = due.customer.id;
-      ctx.now = due.at;
-      ctx.latestEventTime = due.customer.latest;
+      this.latestEventTime = due.customer.latest;
       this.runStateful(r, p, due.customer, undefined);
     }
     this.inTimer = false;
   }
 
-  private succeeded(r: Runner, t0: number, reading: Reading | undefined): void {
+  /** After a call that returned: undefined, or the failure when it overran its budget. */
+  private succeeded(r: Runner, t0: number, reading: Reading | undefined): PluginRuntimeError | undefined {
     const now = performance.now();
     this.clock = now;
     const duration = now - t0;
-    if (duration > this.options.timeBudgetMs) this.failed(r, t0, reading?.customerId ?? this.ctx.customerId, undefined, duration);
-    else r.consecutive = 0;
+    // It returned: the throws-in-a-row count restarts, slow or not.
+    r.consecutive = 0;
+    return duration > this.options.timeBudgetMs ? this.failed(r, t0, reading?.customerId ?? this.customerId, undefined, duration) : undefined;
   }
 
-  private failed(r: Runner, t0: number, customerId: string, thrown: unknown, slowMs?: number): void {
+  private failed(r: Runner, t0: number, customerId: string, thrown: unknown, slowMs?: number): PluginRuntimeError {
     const durationMs = slowMs ?? performance.now() - t0;
     const id = r.plugin.meta.id;
-    if (slowMs === undefined) r.failures++; else r.slow++;
-    r.consecutive++;
-    const disabled = r.consecutive >= this.options.maxConsecutiveFailures;
+    if (slowMs === undefined) { r.failures++; r.consecutive++; } else r.slow++;
+    // Only a rule that keeps throwing is disabled: it is broken on this input, and its reports are
+    // lost either way. A validator never is (it would fail open), nor is a plugin for being slow.
+    const disabled = !r.validator && slowMs === undefined && r.consecutive >= this.options.maxConsecutiveFailures;
     if (disabled) r.disabled = true;
     const error = slowMs === undefined
       ? new PluginRuntimeError(id, `Plugin ${id} threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown })
@@ -281,11 +311,12 @@ export class RuleEngine {
     try {
       this.options.onPluginFailure?.({
         pluginId: id, kind: slowMs === undefined ? 'threw' : 'slow', error, durationMs, customerId,
-        partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled,
+        partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled, readingRejected: r.validator,
       });
     } catch { /* a failing log callback must not break the batch */ }
     // The report (a log line) is not the next plugin's time.
     this.clock = performance.now();
+    return error;
   }
 
   private reject(reason: string, detail: string | undefined): void {
@@ -311,6 +342,10 @@ export class RuleEngine {
     const { episodeStart, episodeEnd } = d;
     if ((episodeStart !== undefined && !Number.isFinite(episodeStart)) || (episodeEnd !== undefined && !Number.isFinite(episodeEnd))) {
       throw new TypeError('ctx.report: episodeStart and episodeEnd must be event times in ms');
+    }
+    // The anomalies table refuses it (anomalies_episode_order): better the plugin's failure now than the store's later.
+    if (episodeStart !== undefined && episodeEnd !== undefined && episodeEnd < episodeStart) {
+      throw new TypeError('ctx.report: episodeEnd must not be before episodeStart');
     }
     this.out.anomalies.push({
       customerId: this.customerId,

@@ -4,6 +4,8 @@
 // Every insert is idempotent, so a batch redelivered after a crash or rebalance adds nothing.
 import type pg from 'pg';
 import type { BatchResult } from '../core/types.js';
+import { StoreWriteError } from '../errors.js';
+import { classifyWriteError } from './write-errors.js';
 
 const SQL = `
 WITH readings AS (
@@ -154,9 +156,24 @@ export function batchParameters(batch: BatchResult): unknown[] {
   ];
 }
 
-/** Writes the batch atomically; resolves with what was new. Throws on any database error. */
+/**
+ * Writes the batch atomically; resolves with what was new. Throws a StoreWriteError, classified
+ * (write-errors.ts): retriable, or the fault of some of the rows (see isolating-writer.ts).
+ */
 export async function writeBatch(pool: pg.Pool, batch: BatchResult): Promise<WriteCounts> {
   if (batch.rows.length + batch.anomalies.length + batch.rejects.length === 0) return { readings: 0, anomalies: 0, rejects: 0 };
-  const result = await pool.query<WriteCounts>({ name: 'heartbeat-write-batch', text: SQL, values: batchParameters(batch) });
-  return result.rows[0]!;
+  let values: unknown[];
+  try {
+    values = batchParameters(batch);
+  } catch (error) {
+    // A value no statement can carry (an anomaly's detail that JSON cannot encode, a date past
+    // year 275760): the rows' fault, and a retry would fail the same way.
+    throw new StoreWriteError(undefined, `a value of the batch cannot be sent to PostgreSQL: ${(error as Error).message}`, { cause: error, retriable: false });
+  }
+  try {
+    const result = await pool.query<WriteCounts>({ name: 'heartbeat-write-batch', text: SQL, values });
+    return result.rows[0]!;
+  } catch (error) {
+    throw classifyWriteError(error);
+  }
 }

@@ -2,9 +2,10 @@
 // into rows, anomalies and rejects (the pure core), makes them durable, then lets the offset commit.
 //
 //   Kafka chunk ─► processBatch (parse, validate, rules) ─► group of the chunks ready this turn
-//     group ─┬► writeBatch (one statement, idempotent)
+//     group ─┬► writeIsolating (one statement, idempotent; split only when the table refuses rows)
 //            └► dead-letter copies of the rejects
-//     both durable ─► alerts of new anomalies (cool-down)
+//     both durable ─► dead-letter copies of the readings the table refused, if any
+//                 ─► alerts of new anomalies (cool-down)
 //     all durable ─► engine.commit([partition]) and offset committed, for each chunk of the group
 //
 // A message the core throws on (a bug) becomes a processing_failed reject (isolate-failures.ts);
@@ -17,9 +18,12 @@
 // commits per partition.
 //
 // Until a group is durable it is retried with backoff (PostgreSQL or the broker away): the
-// worker stops fetching meanwhile, so memory stays bounded, and resumes by itself.
+// worker stops fetching meanwhile, so memory stays bounded, and resumes by itself. A write error
+// that is the rows' fault (a data or constraint error) is not retried: the rows responsible
+// become rejects (store_rejected:<sqlstate>) and the rest is stored (src/store/isolating-writer.ts).
 import { threadId } from 'node:worker_threads';
-import type { BatchResult } from '../core/types.js';
+import type { BatchResult, ReadingRow, Reject } from '../core/types.js';
+import type { StoreWriteError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 import { startBatchConsumer, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
 import { createPublisher, type Publisher } from '../kafka/producer.js';
@@ -29,7 +33,8 @@ import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from '../orchestra
 import { backoffDelay } from '../retry.js';
 import { RuleEngine, engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
-import { writeBatch } from '../store/batch-writer.js';
+import { writeIsolating, type IsolatedWrite } from '../store/isolating-writer.js';
+import { storeRejectReason } from '../store/write-errors.js';
 import { createPool } from '../store/pool.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.js';
 import { AlertPublisher, type Alert } from './alerts.js';
@@ -56,17 +61,17 @@ const DEAD_LETTER_MAX_VALUE = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
  * rejects' are looked up: a key string per message of every chunk was 3 % of a worker's
  * allocations in a drain, and at 1 % bad input nearly every chunk has a reject.
  */
-function rejectKeys(messages: readonly InboundMessage[], result: BatchResult): Map<string, Buffer | null> {
+function rejectKeys(messages: readonly InboundMessage[], rejects: readonly Reject[]): Map<string, Buffer | null> {
   const keys = new Map<string, Buffer | null>();
-  if (result.rejects.length === 0) return keys;
-  const wanted = new Set(result.rejects.map((r) => r.offset));
+  if (rejects.length === 0) return keys;
+  const wanted = new Set(rejects.map((r) => r.offset));
   for (const m of messages) if (wanted.has(m.offset)) keys.set(m.offset, m.key);
   return keys;
 }
 
 /** Dead-letter copy of a reject: the original bytes, the reason and the origin in headers. */
-function deadLetters(result: BatchResult, keys: Map<string, Buffer | null>) {
-  return result.rejects.map((r) => ({
+function deadLetters(rejects: readonly Reject[], keys: Map<string, Buffer | null>) {
+  return rejects.map((r) => ({
     key: keys.get(r.offset) ?? null,
     value: r.raw.length > DEAD_LETTER_MAX_VALUE ? r.raw.subarray(0, DEAD_LETTER_MAX_VALUE) : r.raw,
     headers: {
@@ -135,7 +140,9 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       metrics.pluginFailures.inc({ plugin: failure.pluginId });
       const entry = { plugin: failure.pluginId, kind: failure.kind, customer: failure.customerId, partition: failure.partition, offset: failure.offset, consecutive: failure.consecutive, durationMs: failure.durationMs, err: failure.error };
       if (failure.disabled) log.error(entry, 'plugin disabled after repeated failures');
-      // A plugin that threw is left out of that reading; one over its time budget finished, and its result stands.
+      // Validators fail closed: the reading became a reject (validator_failed:<id>).
+      else if (failure.readingRejected) log.warn(entry, 'validator failed; reading rejected');
+      // A rule that threw is left out of that reading; one over its time budget finished, and its result stands.
       else log.warn(entry, failure.kind === 'slow' ? 'plugin over its time budget; its result was kept' : 'plugin failed; reading processed without it');
     }));
     pool = await createPool(config, threadLog, { max: config.database.poolSize });
@@ -156,7 +163,17 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
         anomalies: group.flatMap((c) => c.result.anomalies),
         rejects: group.flatMap((c) => c.result.rejects),
       };
-      const letters = group.flatMap((c) => deadLetters(c.result, rejectKeys(c.messages, c.result)));
+      const letters = group.flatMap((c) => deadLetters(c.result.rejects, rejectKeys(c.messages, c.result.rejects)));
+      const chunkOf = (partition: number) => group.filter((c) => c.messages[0]!.partition === partition);
+      // A reading the table refused, as a reject with its message's bytes (rare: only after a data error).
+      const refuse = (row: ReadingRow, error: StoreWriteError): Reject => {
+        const m = chunkOf(row.partition).flatMap((c) => c.messages).find((x) => x.offset === row.offset)!;
+        const cause = error.cause instanceof Error ? error.cause.message : error.message;
+        return {
+          raw: m.value ?? Buffer.alloc(0), reason: storeRejectReason(error), detail: `PostgreSQL refused the reading: ${cause}`, validator: 'store',
+          topic: m.topic, partition: row.partition, offset: row.offset, receivedAt: m.receivedAt > 0 && Number.isFinite(m.receivedAt) ? m.receivedAt : Date.now(),
+        };
+      };
       // A partition given up meanwhile keeps the rest going: its rows are written anyway
       // (idempotently), but its offset is not committed, so its new owner writes them again.
       const control: ChunkControl = {
@@ -164,8 +181,9 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
         heartbeat: () => group[0]!.control.heartbeat(),
       };
       const started = performance.now();
-      let storedNow: number | undefined;
+      let written: IsolatedWrite | undefined;
       let deadLettered = false;
+      let refusedLettered = false;
       let published: Alert[] = [];
       let suppressed = 0;
       const durable = await makeDurable(async () => {
@@ -173,22 +191,39 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
         // The two go at once (round trips overlapped, not added), and a retry repeats only the
         // step that failed: no second dead-letter copy per retry while PostgreSQL is away.
         const steps = await Promise.allSettled([
-          storedNow ?? writeBatch(pool!, result).then((counts) => (storedNow = counts.readings)),
+          written ?? writeIsolating(pool!, result, refuse).then((w) => (written = w)),
           deadLettered || dlq!.send(config.kafka.topics.deadLetter, letters).then(() => (deadLettered = true)),
         ]);
         for (const step of steps) if (step.status === 'rejected') throw step.reason;
+        const { refused } = written!;
+        if (refused.length > 0 && !refusedLettered) {
+          const copies = group.flatMap((c) => {
+            const own = refused.filter((r) => r.partition === c.messages[0]!.partition);
+            return deadLetters(own, rejectKeys(c.messages, own));
+          });
+          await dlq!.send(config.kafka.topics.deadLetter, copies);
+          refusedLettered = true;
+        }
         // Alerts after the rows (they read the stored anomalies' state), at least once: new
         // anomalies are published before the offset commits.
-        ({ published, suppressed } = await alerts.run(result.anomalies));
+        ({ published, suppressed } = await alerts.run(written!.stored.anomalies));
       }, control, task, log.child({ partitions: group.map((c) => c.messages[0]!.partition), offsets: group.map((c) => c.messages[0]!.offset) }));
       if (!durable) return false;
+      const { stored, refused, dropped, counts } = written!;
+      for (const r of refused) log.warn({ partition: r.partition, offset: r.offset, reason: r.reason, detail: r.detail }, 'reading refused by the database; rejected');
+      for (const d of dropped) {
+        log.error({ sqlstate: d.error.sqlstate, err: d.error, rule: d.anomaly?.rule, customer: d.anomaly?.customerId, partition: d.reject?.partition, offset: d.reject?.offset },
+          d.anomaly === undefined ? 'reject refused by the database; kept on the dead-letter topic only' : 'anomaly refused by the database; dropped');
+      }
+      // Every reject counts, stored or (when the table refused even that) on the dead-letter topic only.
+      const outcome: BatchResult = { rows: stored.rows, anomalies: stored.anomalies, rejects: refused.length === 0 ? result.rejects : [...result.rejects, ...refused] };
       const consumed = group.reduce((n, c) => n + c.messages.length, 0);
       stats.consumed += consumed;
-      stats.stored += result.rows.length;
-      stats.rejected += result.rejects.length;
-      stats.anomalies += result.anomalies.length;
+      stats.stored += outcome.rows.length;
+      stats.rejected += outcome.rejects.length;
+      stats.anomalies += outcome.anomalies.length;
       stats.batches += 1;
-      observeWrite(metrics, consumed, result, storedNow ?? 0, performance.now() - started);
+      observeWrite(metrics, consumed, outcome, counts.readings, performance.now() - started);
       metrics.alertsPublished.inc(published.length);
       metrics.alertsSuppressed.inc(suppressed);
       for (const alert of published) port.postMessage({ type: 'alert', alert } satisfies FromWorker);

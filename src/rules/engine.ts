@@ -165,11 +165,14 @@ export class RuleEngine {
     for (const r of this.validators) {
       this.runner = r;
       const t0 = this.clock;
-      let failure: PluginRuntimeError | undefined;
-      try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); failure = this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; failure = this.failed(r, t0, reading.customerId, e); }
-      // Fail closed: a validator that could not give its verdict in time (or at all) refuses the reading.
+      let thrown: PluginRuntimeError | undefined;
+      try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; thrown = this.failed(r, t0, reading.customerId, e); }
+      // Fail closed: a validator that threw gave no verdict, so it refuses the reading. One that was
+      // slow did give its verdict, which stands (reported slow): a GC pause or a busy core must not
+      // change a reading's fate, nor make a redelivery end differently. One that never returns is
+      // stopped by the orchestrator's watchdog.
       const rejection = (this.rejection as { reason: string; detail: string } | undefined)
-        ?? (failure === undefined ? undefined : { reason: `validator_failed:${r.plugin.meta.id}`, detail: failure.message });
+        ?? (thrown === undefined ? undefined : { reason: `validator_failed:${r.plugin.meta.id}`, detail: thrown.message });
       if (rejection !== undefined) {
         out.rejects.push(rejectOf(message, rejection.reason, rejection.detail, r.plugin.meta.id));
         return;
@@ -311,7 +314,7 @@ export class RuleEngine {
     try {
       this.options.onPluginFailure?.({
         pluginId: id, kind: slowMs === undefined ? 'threw' : 'slow', error, durationMs, customerId,
-        partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled, readingRejected: r.validator,
+        partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled, readingRejected: r.validator && slowMs === undefined,
       });
     } catch { /* a failing log callback must not break the batch */ }
     // The report (a log line) is not the next plugin's time.

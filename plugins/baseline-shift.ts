@@ -73,6 +73,8 @@ export default defineRule({
     });
     return stateful({
       initialState: null as Baseline | null,
+      // A baseline is worth keeping across a silence as long as it would not be rebuilt anyway.
+      keepStateMs: o.rebaselineAfterMs,
       onReading(reading, b, ctx) {
         const x = reading.heartRate, t = reading.eventTime;
         // The baseline depends on order: out-of-order readings are left out, deterministically.

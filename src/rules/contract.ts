@@ -81,6 +81,13 @@ export type RuleCheck = (reading: Reading, ctx: RuleContext) => void;
  */
 export interface StatefulRule<S> {
   readonly initialState: S;
+  /**
+   * How long after a customer's newest reading (event time) this rule's state can still matter:
+   * its longest window. The engine forgets a customer idle for longer than the longest of these
+   * among the stateful rules (rules.stateIdleMs for a rule that declares none), unless a timer is
+   * pending; beyond rules.maxCustomersInState it also forgets the least recently seen.
+   */
+  readonly keepStateMs?: number;
   onReading(reading: Reading, state: S, ctx: StatefulContext): S | void;
   onTimer?(state: S, ctx: StatefulContext): S | void;
 }

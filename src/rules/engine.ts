@@ -1,9 +1,9 @@
 // Runs the loaded plugins on one reading at a time, inside one worker thread: validators, the
 // table's limits (src/core/table-limits.ts), then event-time bookkeeping (watermark, late flag, due timers), stateless rules, stateful rules.
 // Every plugin call is isolated: a throw or an overrun of the time budget is counted and reported
-// to onPluginFailure. Validators fail closed: a validator that throws or overruns rejects the
-// reading (validator_failed:<id>) and is never disabled, since disabling it would let through what
-// it exists to stop. A rule that fails is left out of that reading; one that throws N times in a
+// to onPluginFailure. Validators fail closed: a validator that throws rejects the reading
+// (validator_failed:<id>) and is never disabled, since disabling it would let through what it
+// exists to stop; a slow one's verdict stands. A rule that fails is left out of that reading; one that throws N times in a
 // row is disabled (slowness alone never disables: it is mostly the machine, e.g. a GC pause).
 // Each reading is frozen before any plugin sees it, so no plugin can change the stored row or what
 // the next plugin sees; the contexts are frozen too (their fields are read-only getters).
@@ -16,7 +16,7 @@ import { PluginRuntimeError } from '../errors.js';
 import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulContext } from './contract.js';
 import { deepFreeze } from './deep-freeze.js';
 import type { LoadedPlugin } from './loader.js';
-import { StateStore, type CustomerState, type PartitionState } from './partition-state.js';
+import { StateStore, type CustomerState, type PartitionState, type StateCounts } from './partition-state.js';
 import type { SeenInBatch } from './seen-in-batch.js';
 
 /** Engine settings, from config `rules.*` and `input.*` (see engineOptionsFromConfig). */
@@ -30,6 +30,13 @@ export interface EngineOptions {
   readonly maxClockSkewMs: number;
   /** A plugin call taking longer counts as a failure. */
   readonly timeBudgetMs: number;
+  /**
+   * A customer's state is forgotten after this long without a reading (event time), or the longest
+   * keepStateMs a stateful rule declares if longer; unset: never (tests, evaluate).
+   */
+  readonly stateIdleMs?: number;
+  /** Most customers in state; beyond it the least recently seen are forgotten. Unset: no cap. */
+  readonly maxCustomersInState?: number;
   /** Throws in a row after which a rule plugin is disabled (validators never are). */
   readonly maxConsecutiveFailures: number;
   readonly decode: DecodePolicy;
@@ -53,7 +60,7 @@ export interface PluginFailure {
   consecutive: number;
   /** True when this failure disabled the plugin (a rule) until restart. */
   disabled: boolean;
-  /** True when the plugin is a validator: the reading was rejected as validator_failed:<id> (unless the validator had rejected it itself). */
+  /** True when a validator threw: the reading was rejected as validator_failed:<id>. */
   readingRejected: boolean;
 }
 
@@ -122,7 +129,12 @@ export class RuleEngine {
     this.stateless = plugins.filter((p) => p.check !== undefined).map((p) => new Runner(p, -1));
     const stateful = plugins.filter((p) => p.stateful !== undefined);
     this.stateful = stateful.map((p, i) => new Runner(p, i));
-    this.store = new StateStore(stateful.map((p) => (options.strict === true ? deepFreeze(p.stateful!.initialState) : p.stateful!.initialState)));
+    // Idle customers are kept for the longest window any stateful rule needs.
+    const windows = stateful.map((p) => p.stateful!.keepStateMs ?? options.stateIdleMs ?? Number.POSITIVE_INFINITY);
+    this.store = new StateStore(stateful.map((p) => (options.strict === true ? deepFreeze(p.stateful!.initialState) : p.stateful!.initialState)), {
+      idleMs: windows.length === 0 ? options.stateIdleMs : Math.max(options.stateIdleMs ?? 0, ...windows),
+      maxCustomers: options.maxCustomersInState,
+    });
     const engine = this;
     this.ctx = Object.freeze({
       report: (d: ReportDescriptor) => this.report(d),
@@ -245,6 +257,9 @@ export class RuleEngine {
 
   /** Drops the state of partitions moved to another worker (rebalance). */
   revokePartitions(partitions: Iterable<number>): void { this.store.revoke(partitions); }
+
+  /** Customers in rule state now, and how many were forgotten (idle, or beyond the cap). */
+  stateCounts(): StateCounts { return this.store.stateCounts(); }
 
   /** Counters per plugin, in run order. */
   stats(): PluginStats[] {
@@ -372,6 +387,8 @@ export function engineOptionsFromConfig(config: Pick<AppConfig, 'rules' | 'input
   return {
     allowedLatenessMs: config.rules.allowedLatenessMs,
     maxClockSkewMs: config.rules.maxClockSkewMs,
+    stateIdleMs: config.rules.stateIdleMs,
+    maxCustomersInState: config.rules.maxCustomersInState,
     timeBudgetMs: config.rules.timeBudgetMs,
     maxConsecutiveFailures: config.rules.maxConsecutiveFailures,
     decode: { maxMessageBytes: config.input.maxMessageBytes, wholeNumberHeartRate: config.input.wholeNumberHeartRate },

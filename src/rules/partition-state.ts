@@ -3,6 +3,11 @@
 // write failed can be rolled back (then its redelivery produces exactly the same output). The logs
 // are per partition because a worker writes several partitions' chunks at once: one partition's
 // chunk becoming durable must not make another's, still in flight, impossible to undo.
+//
+// State is bounded: at a commit, customers idle for longer than the rules' longest window (by the
+// partition's watermark, so event time) and with no timer pending are forgotten, and beyond a cap
+// the least recently seen are too. Only committed partitions are swept, so a rollback never has
+// to bring back what was forgotten, and a redelivered chunk still gives the same output.
 
 /** One customer's state, per stateful rule index. */
 export class CustomerState {
@@ -16,6 +21,10 @@ export class CustomerState {
   readonly scheduledAt: number[];
   /** Its partition's epoch in which this customer was last saved to the undo log. */
   savedIn = -1;
+  /** When it was last touched, in the store's sequence: the least recent go first beyond the cap. */
+  seen = 0;
+  /** Forgotten by the store: its timers left in the heap are dropped, not fired. */
+  evicted = false;
   constructor(readonly id: string, readonly states: unknown[], readonly partition: PartitionState) {
     this.timerAt = states.map(() => Number.NaN);
     this.scheduledAt = states.map(() => Number.NaN);
@@ -76,6 +85,8 @@ export class PartitionState {
   readonly timers = new TimerHeap();
   /** Commits and rollbacks so far: what was saved to the undo log in this epoch is not saved again. */
   epoch = 0;
+  /** Watermark at which idle customers are next looked for. */
+  nextSweepAt = Number.NEGATIVE_INFINITY;
   /** The epoch in which watermark and offset were last saved to the undo log. */
   savedIn = -1;
   constructor(readonly id: number) {}
@@ -98,7 +109,7 @@ export class PartitionState {
     while (this.timers.peekAt() <= this.watermark) {
       const entry = this.timers.pop()!;
       const { customer, rule } = entry;
-      if (customer.scheduledAt[rule] !== entry.at) continue;
+      if (customer.evicted || customer.scheduledAt[rule] !== entry.at) continue;
       customer.scheduledAt[rule] = Number.NaN;
       const at = customer.timerAt[rule]!;
       if (Number.isNaN(at)) continue;
@@ -130,11 +141,44 @@ type Undo =
   | { kind: 'new-partition'; id: number }
   | { kind: 'new-customer'; p: PartitionState; id: string };
 
+/** How much state a store keeps (see the header). Both default to unbounded. */
+export interface StateBounds {
+  /** A customer with nothing newer than the watermark minus this, and no timer pending, is forgotten. */
+  idleMs?: number;
+  /** Most customers kept, all partitions together. */
+  maxCustomers?: number;
+}
+
+/** Customers in state, and how many were forgotten since the start, by cause. */
+export interface StateCounts {
+  customers: number;
+  evictedIdle: number;
+  evictedCap: number;
+}
+
+/** Beyond the cap, evict down to this share of it, so the sweep does not run at every commit. */
+const CAP_LOW_WATER = 0.9;
+
+const hasTimer = (c: CustomerState) => c.timerAt.some((at) => !Number.isNaN(at));
+
 /** All partitions of one engine, each with its undo log since its last commit. */
 export class StateStore {
   private readonly partitions = new Map<number, PartitionState>();
   private readonly undo = new Map<number, Undo[]>();
-  constructor(private readonly initialStates: readonly unknown[]) {}
+  private readonly idleMs: number;
+  private readonly maxCustomers: number;
+  private seq = 0;
+  private readonly counts: StateCounts = { customers: 0, evictedIdle: 0, evictedCap: 0 };
+
+  constructor(private readonly initialStates: readonly unknown[], bounds: StateBounds = {}) {
+    this.idleMs = bounds.idleMs ?? Number.POSITIVE_INFINITY;
+    this.maxCustomers = bounds.maxCustomers ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Customers in state now, and evictions so far. */
+  stateCounts(): StateCounts {
+    return { ...this.counts };
+  }
 
   private log(id: number): Undo[] {
     let entries = this.undo.get(id);
@@ -171,8 +215,10 @@ export class StateStore {
       c = new CustomerState(id, [...this.initialStates], p);
       c.savedIn = p.epoch;
       p.customers.set(id, c);
+      this.counts.customers++;
       this.log(p.id).push({ kind: 'new-customer', p, id });
     }
+    c.seen = ++this.seq;
     return c;
   }
 
@@ -184,12 +230,59 @@ export class StateStore {
     this.log(p.id).push({ kind: 'customer', c, latest: c.latest, lastTime: c.lastTime, states: [...c.states], timerAt: [...c.timerAt] });
   }
 
-  /** The partitions' current state is durable (default: every partition's): forget their undo logs. */
+  /**
+   * The partitions' current state is durable (default: every partition's): forget their undo logs,
+   * then the customers that are idle or beyond the cap.
+   */
   commit(ids: Iterable<number> = [...this.undo.keys()]): void {
     for (const id of ids) {
       if (!this.undo.delete(id)) continue;
       const p = this.partitions.get(id);
-      if (p !== undefined) p.epoch++;
+      if (p === undefined) continue;
+      p.epoch++;
+      if (p.watermark >= p.nextSweepAt) this.evictIdle(p);
+    }
+    if (this.counts.customers > this.maxCustomers) this.evictLeastRecent();
+  }
+
+  private evict(p: PartitionState, c: CustomerState): void {
+    c.evicted = true;
+    p.customers.delete(c.id);
+    this.counts.customers--;
+  }
+
+  /** Forgets the partition's customers idle for longer than idleMs with no timer pending. */
+  private evictIdle(p: PartitionState): void {
+    if (this.idleMs === Number.POSITIVE_INFINITY) return;
+    const horizon = p.watermark - this.idleMs;
+    for (const c of p.customers.values()) {
+      // lastTime is NaN for a customer whose only readings were late: latest then decides.
+      if (!(c.lastTime >= horizon) && c.latest < horizon && !hasTimer(c)) {
+        this.evict(p, c);
+        this.counts.evictedIdle++;
+      }
+    }
+    // A sweep reads every customer of the partition: a quarter of the window apart is often enough.
+    p.nextSweepAt = p.watermark + this.idleMs / 4;
+  }
+
+  /** Forgets the least recently seen customers of committed partitions, down to below the cap. */
+  private evictLeastRecent(): void {
+    const committed = [...this.partitions.values()].filter((p) => !this.undo.has(p.id));
+    const excess = this.counts.customers - Math.floor(this.maxCustomers * CAP_LOW_WATER);
+    const seen = new Float64Array(committed.reduce((n, p) => n + p.customers.size, 0));
+    let i = 0;
+    for (const p of committed) for (const c of p.customers.values()) seen[i++] = c.seen;
+    if (seen.length === 0) return;
+    seen.sort();
+    const cutoff = seen[Math.min(excess, seen.length) - 1]!;
+    for (const p of committed) {
+      for (const c of p.customers.values()) {
+        if (c.seen <= cutoff) {
+          this.evict(p, c);
+          this.counts.evictedCap++;
+        }
+      }
     }
   }
 
@@ -201,7 +294,7 @@ export class StateStore {
       for (let i = entries.length - 1; i >= 0; i--) {
         const u = entries[i]!;
         if (u.kind === 'new-partition') this.partitions.delete(u.id);
-        else if (u.kind === 'new-customer') u.p.customers.delete(u.id);
+        else if (u.kind === 'new-customer') { if (u.p.customers.delete(u.id)) this.counts.customers--; }
         else if (u.kind === 'partition') {
           Object.assign(u.p, { maxEventTime: u.maxEventTime, watermark: u.watermark, lastOffset: u.lastOffset });
         } else {
@@ -223,6 +316,8 @@ export class StateStore {
   /** Drops the state of partitions this engine no longer owns (rebalance). */
   revoke(ids: Iterable<number>): void {
     for (const id of ids) {
+      const p = this.partitions.get(id);
+      if (p !== undefined) this.counts.customers -= p.customers.size;
       this.partitions.delete(id);
       this.undo.delete(id);
     }

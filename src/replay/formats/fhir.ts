@@ -5,6 +5,7 @@
 import { ReplayInputError } from '../../errors.js';
 import { customerIdOf, heartRateOfJson } from '../fields.js';
 import type { Line } from '../lines.js';
+import { jsonFaultOffset, lineAt } from '../json-fault.js';
 import { parseIsoLike } from '../time.js';
 import type { ParseItem } from '../types.js';
 
@@ -95,11 +96,8 @@ export function* parseFhirDocument(text: string, file: string): Generator<ParseI
   try {
     doc = JSON.parse(text);
   } catch (cause) {
-    // V8 says "... at position N" (Node 20) or "(line L column C)" (newer): name the line either way.
-    const message = (cause as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const line = /line (\d+)/.exec(message)?.[1] ?? (position === null ? undefined : String(text.slice(0, Number(position[1])).split('\n').length));
-    throw new ReplayInputError(file, line === undefined ? undefined : Number(line), `malformed JSON: ${message}`, { cause });
+    const offset = jsonFaultOffset(text);
+    throw new ReplayInputError(file, offset < 0 ? undefined : lineAt(text, offset), `malformed JSON: ${(cause as Error).message}`, { cause });
   }
   if (!isFhirResource(doc)) throw new ReplayInputError(file, 1, 'not a FHIR resource or Bundle (no resourceType)');
   yield* resourceItems(doc, 1);

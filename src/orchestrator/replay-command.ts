@@ -75,7 +75,7 @@ export async function replayCommand(ctx: CommandContext): Promise<void> {
   for (const file of ctx.operands) recordings.push(await openRecording(file, { customer: flags.customer }));
   const stats: RecordingStats[] = [];
   for (const recording of recordings) {
-    stats.push(await scanRecording(recording, (items) => progress.update(() => `scanning ${recording.file}: ${items.toLocaleString('en-US')} rows`)));
+    stats.push(await scanRecording(recording, (items) => progress.update(() => `scanning ${recording.file}: ${items.toLocaleString('en-US')} rows and records read`)));
   }
   progress.done();
   const withReadings = stats.filter((s) => s.readings > 0);

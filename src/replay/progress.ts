@@ -19,7 +19,7 @@ export function createProgress(out: NodeJS.WriteStream, intervalMs = 200): Progr
       if (now - last < intervalMs) return;
       last = now;
       shown = true;
-      out.write(`\r\x1b[2K${text().slice(0, Math.max(20, (out.columns ?? 80) - 1))}`);
+      out.write(`\r\x1b[2K${text().slice(0, (out.columns > 0 ? out.columns : 80) - 1)}`);
     },
     done() {
       if (shown) out.write('\r\x1b[2K');

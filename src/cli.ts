@@ -14,12 +14,16 @@ export interface CommandContext extends LoadedConfig {
   lifecycle: Lifecycle;
   /** Command-specific flags, e.g. { nodes: '3' } for `heartbeat kafka --nodes 3`. */
   options: Readonly<Record<string, string>>;
+  /** Arguments after the command that are not flags, e.g. the files of `heartbeat replay a.csv b.xml`. */
+  operands: readonly string[];
 }
 
 interface Command {
   summary: string;
-  /** Flags of this command only (config flags are accepted by every command). */
+  /** Flags of this command only (config flags are accepted by every command): flag -> '<value> doc' or just the doc of a number. */
   flags?: Record<string, string>;
+  /** The operands it takes, e.g. '<file>...' (without: an operand is a usage error). */
+  operands?: string;
   /** Long-running commands keep the process alive until a signal; others return when done. */
   longRunning: boolean;
   run(ctx: CommandContext): Promise<void>;
@@ -67,6 +71,17 @@ const commands: Record<string, Command> = {
     longRunning: false,
     run: async (ctx) => (await import('./orchestrator/plugins-command.js')).pluginsCommand(ctx),
   },
+  replay: {
+    summary: 'Publish recorded readings (CSV, Fitbit CSV, FHIR JSON/NDJSON, Apple Health export.xml; gzip too) to the readings topic, times shifted so the newest is now; see docs/replay.md',
+    operands: '<file>...',
+    flags: {
+      '--speed': '<N> replay at N times real time, paced by event time (default: as fast as the broker takes it)',
+      '--customer': '<id> customer of Apple Health exports (default: the file name without extensions)',
+      '--too-old': '<fail|skip> when the oldest readings would be older than the range validator\'s maxAgeMs: fail before sending (default) or skip those',
+    },
+    longRunning: false,
+    run: async (ctx) => (await import('./orchestrator/replay-command.js')).replayCommand(ctx),
+  },
   evaluate: {
     summary: 'Replay a simulated day through the rules (no Kafka, no database), score the alerts against the injected episodes; exits 1 when a target is missed',
     flags: {
@@ -87,7 +102,12 @@ function usage(): string {
     'Commands:',
     ...Object.entries(commands).flatMap(([name, cmd]) => [
       `  ${name.padEnd(width)}  ${cmd.summary}`,
-      ...Object.entries(cmd.flags ?? {}).map(([flag, doc]) => `  ${''.padEnd(width)}    ${flag} <n>  ${doc}`),
+      ...(cmd.operands === undefined ? [] : [`  ${''.padEnd(width)}    heartbeat ${name} [flags] ${cmd.operands}`]),
+      ...Object.entries(cmd.flags ?? {}).map(([flag, doc]) => {
+        // A doc may open with its value's name ('<id> ...'); otherwise the value is a number.
+        const [, value = '<n>', text = doc] = /^(<[^>]+>) (.*)$/s.exec(doc) ?? [];
+        return `  ${''.padEnd(width)}    ${flag} ${value}  ${text}`;
+      }),
     ]),
     '',
     'Flags:',
@@ -104,13 +124,14 @@ interface ParsedArgs {
   command: string | undefined;
   help: boolean;
   options: Record<string, string>;
+  operands: string[];
   configArgs: string[];
 }
 
 /** Splits argv into the command, its own flags and config flags; unknown flags are usage errors. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const known = new Set(configFlags().map((f) => f.flag));
-  const parsed: ParsedArgs = { command: undefined, help: false, options: {}, configArgs: [] };
+  const parsed: ParsedArgs = { command: undefined, help: false, options: {}, operands: [], configArgs: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h' || arg === 'help') {
@@ -126,6 +147,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       else throw new UsageError(`unknown flag ${flag} (run heartbeat --help for the list)`);
     } else if (parsed.command === undefined) {
       parsed.command = arg;
+    } else if (commands[parsed.command]?.operands !== undefined) {
+      parsed.operands.push(arg);
     } else {
       throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     }
@@ -158,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const root = createRootLogger(loaded.config.log, parsed.command);
   const log = root.child({ component: 'cli' });
   const lifecycle = new Lifecycle(root.child({ component: 'lifecycle' }), loaded.config.shutdown.timeoutMs);
-  const ctx: CommandContext = { ...loaded, log: root, lifecycle, options: parsed.options };
+  const ctx: CommandContext = { ...loaded, log: root, lifecycle, options: parsed.options, operands: parsed.operands };
   let code = 0;
   const finished = new Promise<number>((resolve) => {
     lifecycle.handleSignals(resolve, () => process.exit(130));

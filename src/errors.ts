@@ -145,3 +145,18 @@ export class DashboardError extends AppError {
     super('DASHBOARD_FAILED', message, options);
   }
 }
+
+/**
+ * A recording given to `heartbeat replay` cannot be read: missing, not a known format, a broken
+ * gzip stream, or its structure broken (e.g. malformed XML). The message names the file and, when
+ * known, the line. A bad single row is not this: it is skipped and counted.
+ */
+export class ReplayInputError extends AppError {
+  readonly file: string;
+  readonly line: number | undefined;
+  constructor(file: string, line: number | undefined, message: string, options: AppErrorOptions = {}) {
+    super('REPLAY_INPUT_INVALID', `${file}${line === undefined ? '' : `:${line}`}: ${message}`, options);
+    this.file = file;
+    this.line = line;
+  }
+}

@@ -1,7 +1,8 @@
 // The counters and histograms one consumer thread keeps, in its own prom-client registry. The
 // thread posts the registry's JSON with its stats every second; the orchestrator sums the threads
 // (src/metrics/registry.ts), so /metrics shows one series per metric, whatever the thread count.
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StateCounts } from '../rules/partition-state.js';
 import { BulkHistogram } from './bulk-histogram.js';
 
 /** Seconds; from a fast local write to a minute-long backlog. */
@@ -20,13 +21,25 @@ export const METRIC = {
   batchSize: 'heartbeat_batch_size',
   writeLatency: 'heartbeat_write_latency_seconds',
   endToEnd: 'heartbeat_end_to_end_latency_seconds',
+  stateCustomers: 'heartbeat_rule_state_customers',
+  stateEvictions: 'heartbeat_rule_state_evictions_total',
 } as const;
 
 /** One thread's metrics. */
 export function createWorkerMetrics() {
   const registry = new Registry();
   const registers = [registry];
+  const stateCustomers = new Gauge({ name: METRIC.stateCustomers, help: 'Customers whose rule state the workers keep (bounded by rules.maxCustomersInState per worker).', registers });
+  const stateEvictions = new Counter({ name: METRIC.stateEvictions, help: 'Customers whose rule state was forgotten: idle past the rules\' longest window, or least recently seen beyond the cap.', labelNames: ['cause'] as const, registers });
+  let evicted = { idle: 0, cap: 0 };
   return {
+    /** Takes the engine's state counts (a gauge and two running totals) into the registry. */
+    recordState(counts: StateCounts): void {
+      stateCustomers.set(counts.customers);
+      stateEvictions.inc({ cause: 'idle' }, counts.evictedIdle - evicted.idle);
+      stateEvictions.inc({ cause: 'cap' }, counts.evictedCap - evicted.cap);
+      evicted = { idle: counts.evictedIdle, cap: counts.evictedCap };
+    },
     registry,
     consumed: new Counter({ name: METRIC.consumed, help: 'Messages consumed from the readings topic and committed.', registers }),
     stored: new Counter({ name: METRIC.stored, help: 'Readings newly stored in PostgreSQL (redeliveries not counted).', registers }),

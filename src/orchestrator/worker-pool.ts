@@ -158,7 +158,9 @@ export class WorkerPool {
   private retire(slot: Slot): void {
     for (const key of ['consumed', 'stored', 'rejected', 'anomalies', 'batches', 'pluginFailures'] as const) this.retired[key] += slot.stats[key];
     slot.stats = emptyStats();
-    if (slot.metrics !== undefined) this.retiredMetrics.push(slot.metrics);
+    // Counters and histograms keep an ended thread's last numbers so they never go back; a gauge
+    // (customers in rule state) describes a thread that is gone, and is dropped.
+    if (slot.metrics !== undefined) this.retiredMetrics.push(slot.metrics.filter((m) => String(m.type) !== 'gauge'));
     slot.metrics = undefined;
   }
 

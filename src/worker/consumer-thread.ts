@@ -33,6 +33,7 @@ import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from '../orchestra
 import { backoffDelay } from '../retry.js';
 import { RuleEngine, engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
+import type { StateCounts } from '../rules/partition-state.js';
 import { writeIsolating, type IsolatedWrite } from '../store/isolating-writer.js';
 import { storeRejectReason } from '../store/write-errors.js';
 import { createPool } from '../store/pool.js';
@@ -131,7 +132,11 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
   let dlq: Publisher | undefined;
   let consumer: Awaited<ReturnType<typeof startBatchConsumer>> | undefined;
   const metrics = createWorkerMetrics();
-  const report = async () => port.postMessage({ type: 'stats', stats, metrics: await metrics.registry.getMetricsAsJSON() } satisfies FromWorker);
+  let stateCounts: (() => StateCounts) | undefined;
+  const report = async () => {
+    if (stateCounts !== undefined) metrics.recordState(stateCounts());
+    port.postMessage({ type: 'stats', stats, metrics: await metrics.registry.getMetricsAsJSON() } satisfies FromWorker);
+  };
   const timer = setInterval(() => void report(), STATS_INTERVAL_MS);
   try {
     const plugins = await loadPlugins(config.plugins.dir, config.plugins.settings);
@@ -145,6 +150,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       // A rule that threw is left out of that reading; one over its time budget finished, and its result stands.
       else log.warn(entry, failure.kind === 'slow' ? 'plugin over its time budget; its result was kept' : 'plugin failed; reading processed without it');
     }));
+    stateCounts = () => engine.stateCounts();
     pool = await createPool(config, threadLog, { max: config.database.poolSize });
     const kafka = createKafka(config, threadLog, `worker-${index}`);
     dlq = await createPublisher(kafka, config.kafka);

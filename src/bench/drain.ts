@@ -28,6 +28,8 @@ export interface DrainResult {
   cpuMessages: number;
   /** The app's garbage collection, when the bench ran with --trace-gc. */
   gc?: GcSummary;
+  /** Worker threads that failed and were restarted during the drain. */
+  workerRestarts: number;
 }
 
 const POLL_MS = 100;
@@ -86,6 +88,7 @@ export async function drain(env: BenchEnv, topic: string, fill: FillResult, work
       countsMatch: stored === fill.valid && rejected === fill.bad && Number(total) === fill.total, peakRssMb, cpu, cpuMessages: Number(total - before),
       // V8's collection lines are the app's only stdout lines that are not JSON (no time field).
       gc: summarizeGcTrace(app.lines.filter((l) => l.time === undefined).map((l) => String(l.msg)), messages),
+      workerRestarts: app.lines.filter((l) => l.msg === 'worker failed; restarting after backoff').length,
     };
   } finally {
     const code = await app.stop();

@@ -5,6 +5,7 @@
 //     ─► repeat: drain with `heartbeat consume` (N workers)  ·  raw: bare kafkajs + COPY
 //     ─► drains with the other worker counts ─► naive sample (INSERT+COMMIT per reading)
 //     ─► latency: `heartbeat simulate` at a steady rate against `heartbeat consume`
+//     ─► cardinality: the same drain with 10,000 to 1,000,000 distinct customers
 //     ─► table + JSON line; databases dropped, broker stopped
 //
 // --quick (CI): small R, one drain, tiny naive sample, short latency run; asserts that every
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { createBootLogger } from '../log.js';
 import { runBaseline } from './baselines.js';
+import { runCardinality } from './cardinality.js';
 import { drain, type DrainResult } from './drain.js';
 import { GC_TRACE_FLAGS } from './gc-trace.js';
 import { openBenchEnv } from './environment.js';
@@ -34,12 +36,15 @@ interface BenchOptions {
   latencyRate: number;
   latencySeconds: number;
   skip: Set<string>;
+  /** Distinct customers of each cardinality drain. */
+  cardinality: number[];
   cpuProfDir?: string;
   traceGc: boolean;
 }
 
 const USAGE = `Usage: npm run bench -- [--quick] [--readings N] [--customers N] [--workers 1,2,4] [--headline-workers N]
-  [--repeat N] [--naive-sample N] [--latency-rate N] [--latency-seconds N] [--skip raw,naive,latency,scaling]
+  [--repeat N] [--naive-sample N] [--latency-rate N] [--latency-seconds N] [--skip raw,naive,latency,scaling,cardinality]
+  [--cardinality 10000,100000,1000000]   distinct customers of the cardinality drains (R readings each)
   [--cpu-prof DIR]   write CPU profiles (every thread) of the app in each drain, and of the app and
                      the simulator in the latency run, to DIR
   [--trace-gc]       report the app's garbage collection in the drains (V8's --trace-gc-nvp)`;
@@ -82,6 +87,7 @@ function parseOptions(argv: string[]): BenchOptions {
     latencyRate: num('latency-rate', quick ? 1000 : 10_000),
     latencySeconds: num('latency-seconds', quick ? 8 : 60),
     skip: new Set((flags.get('skip') ?? '').split(',').filter((s) => s !== '')),
+    cardinality: (flags.get('cardinality') ?? (quick ? '10000' : '10000,100000,1000000')).split(',').map(Number),
     cpuProfDir: flags.get('cpu-prof'),
     traceGc,
   };
@@ -162,13 +168,18 @@ async function main(): Promise<number> {
       progress(`  p50/p95/p99 committed ${Math.round(latency.committed.p50)}/${Math.round(latency.committed.p95)}/${Math.round(latency.committed.p99)} ms`);
     }
 
+    let cardinality: BenchReport['cardinality'];
+    if (!options.skip.has('cardinality')) {
+      cardinality = await runCardinality(env, options.cardinality, options.readings, options.headlineWorkers, config.simulator.seed, execArgv, progress);
+    }
+
     const report: BenchReport = {
       date: new Date().toISOString(),
       quick: options.quick,
       machine: machine(),
       versions: { node: process.version, kafka: env.kafkaVersion, postgres: await env.postgresVersion(), kafkajs: kafkajsVersion() },
       settings: { readings: options.readings, customers: options.customers, partitions: config.kafka.partitions, headlineWorkers: options.headlineWorkers },
-      fill, drains, raw, naive, latency,
+      fill, drains, raw, naive, latency, cardinality,
     };
     process.stdout.write(`${formatTable(report)}\n${formatJson(report)}\n`);
     if (!summarize(report).countsMatch) {

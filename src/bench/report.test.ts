@@ -7,7 +7,7 @@ import { formatJson, formatTable, median, summarize, type BenchReport } from './
 
 const drain = (workers: number, perSecond: number, countsMatch = true): DrainResult => ({
   workers, messages: 1000, seconds: 1000 / perSecond, perSecond, stored: 990, rejected: 10, countsMatch, peakRssMb: 300,
-  cpu: { app: 2, postgres: 1, kafka: 0.5 }, cpuMessages: 1000,
+  cpu: { app: 2, postgres: 1, kafka: 0.5 }, cpuMessages: 1000, workerRestarts: 0,
 });
 
 function report(overrides: Partial<BenchReport> = {}): BenchReport {
@@ -48,6 +48,19 @@ describe('bench report', () => {
     const s = summarize(report({ drains }));
     expect(s.gc).toEqual(gc(4));
     expect(formatTable(report({ drains }))).toMatch(/garbage collection, 2 workers +4\.0 KB allocated and 0\.50 KB promoted per reading; 4 scavenges 40 ms, 2 mark-compacts 30 ms/);
+  });
+
+  it('puts each cardinality drain against the headline drain, judging speed, memory and restarts', () => {
+    const card = (customers: number, perSecond: number, peakRssMb: number, workerRestarts: number) => ({ ...drain(2, perSecond), customers, peakRssMb, workerRestarts });
+    const r = report({ cardinality: { readings: 1000, stateBytesPerCustomer: 712, runs: [card(10_000, 180, 320, 0), card(1_000_000, 120, 500, 0), card(100_000, 190, 1500, 2)] } });
+    expect(summarize(r).cardinality!.map((c) => [c.customers, c.ratio])).toEqual([[10_000, 0.9], [1_000_000, 0.6], [100_000, 0.95]]);
+    const rows = formatTable(r).split('\n');
+    expect(rows.find((l) => l.includes('10,000 customers'))).toMatch(/180 readings\/s \(0\.90x\).*yes$/);
+    // Too slow against the headline drain; too big and restarting: each fails its row.
+    expect(rows.find((l) => l.includes('1,000,000 customers'))).toMatch(/\(0\.60x\).*NO$/);
+    expect(rows.find((l) => l.includes('100,000 customers'))).toMatch(/peak RSS 1,500 MB, worker restarts 2.*NO$/);
+    expect(rows.find((l) => l.includes('rule state per customer'))).toContain('712 bytes');
+    expect(summarize(report({ cardinality: { readings: 1000, stateBytesPerCustomer: 1, runs: [{ ...card(10_000, 1, 1, 0), countsMatch: false }] } })).countsMatch).toBe(false);
   });
 
   it('reports a count mismatch anywhere, and judges no timing in quick mode', () => {

@@ -2,6 +2,7 @@
 // and one JSON line with every figure. Everything here comes from the measurements passed in.
 import type { LatencyResult } from './latency.js';
 import type { BaselineResult } from './baselines.js';
+import type { CardinalityResult } from './cardinality.js';
 import type { DrainResult } from './drain.js';
 import type { FillResult } from './fill.js';
 import type { GcSummary } from './gc-trace.js';
@@ -18,10 +19,11 @@ export interface BenchReport {
   raw: BaselineResult[];
   naive?: BaselineResult;
   latency?: LatencyResult;
+  cardinality?: CardinalityResult;
 }
 
 /** The issue's targets (2 cores, everything on one machine). */
-export const TARGETS = { drainPerSecond: 50_000, ourOverRaw: 0.5, ourOverNaive: 100, p99Ms: 250, peakRssMb: 400 };
+export const TARGETS = { drainPerSecond: 50_000, ourOverRaw: 0.5, ourOverNaive: 100, p99Ms: 250, peakRssMb: 400, manyCustomersRatio: 0.7, manyCustomersRssMb: 1024 };
 
 export const median = (xs: number[]): number => {
   if (xs.length === 0) return Number.NaN;
@@ -38,7 +40,7 @@ export function summarize(r: BenchReport) {
   const scaling = [...new Set(r.drains.map((d) => d.workers))].sort((a, b) => a - b)
     .map((workers) => ({ workers, perSecond: median(r.drains.filter((d) => d.workers === workers).map((d) => d.perSecond)) }));
   const countsMatch = r.drains.every((d) => d.countsMatch) && r.raw.every((x) => x.countsMatch)
-    && (r.naive?.countsMatch ?? true) && (r.latency?.countsMatch ?? true);
+    && (r.naive?.countsMatch ?? true) && (r.latency?.countsMatch ?? true) && (r.cardinality?.runs.every((d) => d.countsMatch) ?? true);
   return {
     drainPerSecond,
     drainRuns: headline.map((d) => Math.round(d.perSecond)),
@@ -56,6 +58,8 @@ export function summarize(r: BenchReport) {
     peakRssMbAnyRun: Math.max(...r.drains.map((d) => d.peakRssMb)),
     // With --trace-gc: the app's collections in the headline drains, medians.
     gc: gcMedians(headline.flatMap((d) => (d.gc === undefined ? [] : [d.gc]))),
+    // Each cardinality drain against the headline drain of the same run.
+    cardinality: r.cardinality?.runs.map((d) => ({ customers: d.customers, perSecond: d.perSecond, ratio: d.perSecond / drainPerSecond, peakRssMb: d.peakRssMb, workerRestarts: d.workerRestarts })),
     countsMatch,
   };
 }
@@ -106,6 +110,15 @@ export function formatTable(r: BenchReport): string {
   if (s.gc !== undefined) {
     const g = s.gc;
     rows.push([`   garbage collection, ${n} workers`, `${fixed(g.allocatedBytesPerReading / 1024, 1)} KB allocated and ${fixed(g.promotedBytesPerReading / 1024, 2)} KB promoted per reading; ${int(g.scavenges)} scavenges ${int(g.scavengeMs)} ms, ${int(g.markCompacts)} mark-compacts ${int(g.markCompactMs)} ms`, '', '']);
+  }
+  if (r.cardinality !== undefined && s.cardinality !== undefined) {
+    rows.push([`7. customers, ${int(r.cardinality.readings)} readings each run, ${n} workers`, `against the ${int(r.settings.customers)}-customer drain (1.)`, '', '']);
+    for (const c of s.cardinality) {
+      const ok = c.workerRestarts === 0 && c.ratio >= TARGETS.manyCustomersRatio && c.peakRssMb <= TARGETS.manyCustomersRssMb;
+      rows.push([`   ${int(c.customers)} customers`, `${int(c.perSecond)} readings/s (${fixed(c.ratio, 2)}x), peak RSS ${int(c.peakRssMb)} MB, worker restarts ${c.workerRestarts}`,
+        `>= ${TARGETS.manyCustomersRatio}x, <= ${int(TARGETS.manyCustomersRssMb)} MB, 0 restarts`, judge(ok)]);
+    }
+    rows.push(['   rule state per customer', `${int(r.cardinality.stateBytesPerCustomer)} bytes (shipped plugins)`, '', '']);
   }
   rows.push(['counts (stored = valid, rejected = bad)', s.countsMatch ? 'all match' : 'MISMATCH', 'match', s.countsMatch ? 'yes' : 'NO']);
 

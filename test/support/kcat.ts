@@ -1,26 +1,14 @@
 // kcat, librdkafka's command-line client, for tests: a producer that is not ours, writing every
 // compression codec Kafka knows. ensureKcat() installs Debian's `kcat` package where it is
 // missing (as root, with apt-get), so `npm ci && npm test` works on a fresh machine.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { ensureDebianPackage } from './apt.js';
 
 export const KCAT = process.env.KCAT_PATH ?? '/usr/bin/kcat';
 
 /** Installs Debian's kcat when it is missing; throws with the reason when it cannot. */
 export function ensureKcat(log: (line: string) => void = () => undefined): void {
-  if (existsSync(KCAT)) return;
-  if (process.getuid?.() !== 0) throw new Error(`${KCAT} is missing and installing it needs root: run \`sudo apt-get install -y kcat\``);
-  log(`${KCAT} is missing: installing Debian's kcat package (apt-get)`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'kcat'], { stdio: 'ignore', env, timeout: 600_000 });
-  try {
-    install();
-  } catch {
-    // A fresh machine has no package lists yet: fetch them, then try once more.
-    execFileSync('apt-get', ['update'], { stdio: 'ignore', env, timeout: 300_000 });
-    install();
-  }
-  if (!existsSync(KCAT)) throw new Error(`apt-get install kcat did not provide ${KCAT}`);
+  ensureDebianPackage('kcat', KCAT, log);
 }
 
 /** The codecs `kcat -z` (librdkafka's compression.codec) writes. */

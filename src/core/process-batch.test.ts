@@ -8,7 +8,7 @@ import { instantiatePlugin, loadPlugins, type LoadedPlugin } from '../rules/load
 import range from '../../plugins/range.js';
 import { NOT_STORABLE_REASON, STORED_MAX_BPM, STORED_MIN_BPM } from './table-limits.js';
 import { DEFAULT_DECODE_POLICY } from './decode.js';
-import { processBatch } from './process-batch.js';
+import { processBatch, quarantineKey } from './process-batch.js';
 import type { RawMessage } from './types.js';
 
 const PLUGINS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
@@ -244,5 +244,16 @@ describe('what the heartbeats table stores, enforced by the core', () => {
   it('the range validator, when it refuses first, keeps its own reason', () => {
     const out = processBatch([reading('RNG-1', T, 300)], engine(), T);
     expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['heart_rate_out_of_range', 'range']]);
+  });
+
+  it('rejects a quarantined message as plugin_timeout:<id> without running the plugins, and processes the rest', () => {
+    const first = reading('QUA-1', T, 72), poison = reading('QUA-2', T, 130, { activity: 'rest' }), after = reading('QUA-1', T + S, 73);
+    const quarantine = new Map([[quarantineKey(poison.partition, poison.offset), 'spin-forever']]);
+    const out = processBatch([first, poison, after], engine(), NOW, quarantine);
+    expect(out.rows.map((r) => [r.customerId, r.heartRate])).toEqual([['QUA-1', 72], ['QUA-1', 73]]);
+    expect(out.rejects.map((r) => [r.reason, r.validator, r.offset, r.raw.equals(poison.value!)])).toEqual([['plugin_timeout:spin-forever', 'spin-forever', poison.offset, true]]);
+    // No plugin saw it: without the quarantine, tachycardia reports 130 bpm at rest.
+    expect(out.anomalies.filter((a) => a.customerId === 'QUA-2')).toEqual([]);
+    expect(processBatch([first, poison, after], engine(), NOW).anomalies.filter((a) => a.customerId === 'QUA-2').map((a) => a.rule)).toContain('tachycardia');
   });
 });

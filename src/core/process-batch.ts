@@ -1,10 +1,26 @@
 // The pure core: a batch of Kafka messages in, { rows, anomalies, rejects } out. Per message:
-// size check -> JSON parse -> shape check -> validator plugins -> duplicate check -> rule plugins -> row.
+// quarantine check -> size check -> JSON parse -> shape check -> validator plugins -> duplicate check -> rule plugins -> row.
 // Nothing a producer sends can make it throw; state lives in the engine (see src/rules/engine.ts).
 import type { BatchSink, RuleEngine } from '../rules/engine.js';
 import { SeenInBatch } from '../rules/seen-in-batch.js';
 import { DecodeFailure, MAX_EVENT_TIME, decodeReading } from './decode.js';
 import type { Anomaly, BatchResult, RawMessage } from './types.js';
+
+/**
+ * Messages not to give to the plugins again, by quarantineKey(partition, offset) (one topic is
+ * consumed), each with the id of the plugin that ran on it without returning until the watchdog
+ * terminated the worker (src/orchestrator/watchdog.ts). Such a message becomes a reject
+ * `plugin_timeout:<id>`, so its partition moves on instead of killing every worker it reaches.
+ */
+export type Quarantine = ReadonlyMap<string, string>;
+
+/** The key of a message in a Quarantine. */
+export const quarantineKey = (partition: number, offset: string): string => `${partition}:${offset}`;
+
+/** Reject reason prefix of a quarantined message: plugin_timeout:<plugin id>. */
+export const PLUGIN_TIMEOUT = 'plugin_timeout';
+
+const NO_QUARANTINE: Quarantine = new Map();
 
 /**
  * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now` is
@@ -16,7 +32,7 @@ import type { Anomaly, BatchResult, RawMessage } from './types.js';
  * the same identity (customerId, rule, eventTime) in one batch are merged: an episode confirmed
  * and ended in the batch is one anomaly.
  */
-export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number): BatchResult {
+export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number, quarantine: Quarantine = NO_QUARANTINE): BatchResult {
   const rows: BatchResult['rows'] = [];
   const acceptedTimes = (customerId: string) => {
     const times: number[] = [];
@@ -27,6 +43,15 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
   const policy = engine.decodePolicy;
   for (let message of messages) {
     if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
+    const stalled = quarantine.size === 0 ? undefined : quarantine.get(quarantineKey(message.partition, message.offset));
+    if (stalled !== undefined) {
+      out.rejects.push({
+        raw: message.value ?? EMPTY, reason: `${PLUGIN_TIMEOUT}:${stalled}`, validator: stalled,
+        detail: `plugin ${stalled} did not return on this message; its worker thread was terminated each time it was processed`,
+        topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: message.receivedAt,
+      });
+      continue;
+    }
     const decoded = decodeReading(message.value, message.receivedAt, policy);
     if (decoded instanceof DecodeFailure) {
       out.rejects.push({

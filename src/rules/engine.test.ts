@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
 import { processBatch } from '../core/process-batch.js';
 import type { RawMessage } from '../core/types.js';
+import { CallBoard, type CallSample } from './call-board.js';
 import { defineRule, z } from './index.js';
 import { RuleEngine, type EngineOptions, type PluginFailure } from './engine.js';
 import { instantiatePlugin } from './loader.js';
@@ -187,5 +188,20 @@ describe('validators fail closed', () => {
     expect(out.rejects.at(-1)!.reason).toBe('heart_rate_out_of_range');
     expect(out.rows.map((r) => r.heartRate)).toEqual([80]);
     expect(engine.stats()[0]).toMatchObject({ failures: 20, disabled: false });
+  });
+});
+
+describe('call board (read by the watchdog while a plugin runs)', () => {
+  it('shows the reading and the plugin being called, and idle once the reading is done', () => {
+    const board = CallBoard.allocate();
+    const seen: CallSample[] = [];
+    const { engine } = setup(failing(() => { seen.push(board.read()); }), { board });
+    const batch = messages(2).map((m, i) => ({ ...m, partition: 3, offset: String(40 + i) }));
+    processBatch(batch, engine, T);
+    // 'failing' is the second plugin in stats() order: its index is what the watchdog names it by.
+    expect(engine.stats()[1]!.id).toBe('failing');
+    expect(seen.map((s) => [s.partition, s.offset, s.plugin])).toEqual([[3, '40', 1], [3, '41', 1]]);
+    expect(seen[1]!.seq).toBe(seen[0]!.seq + 1);
+    expect(board.read().plugin).toBe(-1);
   });
 });

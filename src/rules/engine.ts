@@ -14,6 +14,7 @@ import { LEVELS, SEVERITIES, type BatchResult, type Level, type RawMessage, type
 import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from '../core/table-limits.js';
 import { PluginRuntimeError } from '../errors.js';
 import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulContext } from './contract.js';
+import { CallBoard } from './call-board.js';
 import { deepFreeze } from './deep-freeze.js';
 import type { LoadedPlugin } from './loader.js';
 import { StateStore, type CustomerState, type PartitionState, type StateCounts } from './partition-state.js';
@@ -42,6 +43,11 @@ export interface EngineOptions {
   readonly decode: DecodePolicy;
   /** Also deep-freeze rule states (tests): a rule modifying its state then throws. (Readings are always frozen.) */
   readonly strict?: boolean;
+  /**
+   * Where the engine shows which reading and plugin it is running, for the orchestrator's watchdog
+   * (a plugin that never returns cannot be timed from inside). Default: a board nobody reads.
+   */
+  readonly board?: CallBoard;
   /** Told of every plugin failure; the worker turns it into a log line. Must not throw. */
   readonly onPluginFailure?: (failure: PluginFailure) => void;
 }
@@ -84,6 +90,8 @@ export interface BatchSink extends BatchResult {
 class Runner {
   calls = 0; failures = 0; slow = 0; consecutive = 0; disabled = false;
   readonly validator: boolean;
+  /** Position in stats() order: what the call board shows while this plugin runs. */
+  order = 0;
   constructor(readonly plugin: LoadedPlugin, readonly stateIndex: number) { this.validator = plugin.validate !== undefined; }
 }
 
@@ -96,6 +104,7 @@ export class RuleEngine {
   private readonly stateful: Runner[];
   private readonly store: StateStore;
   private readonly options: EngineOptions;
+  private readonly board: CallBoard;
   // The call in progress: contexts are reused across calls to avoid allocating per reading.
   private runner!: Runner;
   private out!: BatchSink;
@@ -129,6 +138,8 @@ export class RuleEngine {
     this.stateless = plugins.filter((p) => p.check !== undefined).map((p) => new Runner(p, -1));
     const stateful = plugins.filter((p) => p.stateful !== undefined);
     this.stateful = stateful.map((p, i) => new Runner(p, i));
+    [...this.validators, ...this.stateless, ...this.stateful].forEach((r, i) => { r.order = i; });
+    this.board = options.board ?? CallBoard.allocate();
     // Idle customers are kept for the longest window any stateful rule needs.
     const windows = stateful.map((p) => p.stateful!.keepStateMs ?? options.stateIdleMs ?? Number.POSITIVE_INFINITY);
     this.store = new StateStore(stateful.map((p) => (options.strict === true ? deepFreeze(p.stateful!.initialState) : p.stateful!.initialState)), {
@@ -157,6 +168,16 @@ export class RuleEngine {
    * clock (ms): the watermark never moves past now + maxClockSkewMs.
    */
   processReading(reading: Reading, message: RawMessage, out: BatchSink, now: number): void {
+    const offset = Number(message.offset);
+    this.board.enter(message.partition, offset);
+    try {
+      this.runPlugins(reading, message, out, now, offset);
+    } finally {
+      this.board.leave();
+    }
+  }
+
+  private runPlugins(reading: Reading, message: RawMessage, out: BatchSink, now: number, offset: number): void {
     // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
     if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
     // Shallow is enough: a Reading holds only primitives. (Cost: see BENCHMARKS.md, the core micro-run.)
@@ -167,15 +188,16 @@ export class RuleEngine {
     this.customerId = reading.customerId;
     const store = this.store;
     const p = store.partition(message.partition);
-    const offset = Number(message.offset);
     // A redelivery (offset already processed and not rolled back) must not feed stateful rules twice.
     const redelivered = offset <= p.lastOffset;
     if (!redelivered) { store.touchPartition(p); p.lastOffset = offset; }
 
     this.rejection = undefined;
     this.clock = performance.now();
+    const board = this.board;
     for (const r of this.validators) {
       this.runner = r;
+      board.at(r.order);
       const t0 = this.clock;
       let thrown: PluginRuntimeError | undefined;
       try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; thrown = this.failed(r, t0, reading.customerId, e); }
@@ -229,6 +251,7 @@ export class RuleEngine {
     for (const r of this.stateless) {
       if (r.disabled) continue;
       this.runner = r;
+      board.at(r.order);
       const before = out.anomalies.length, levelBefore: Level | null = this.level;
       const t0 = this.clock;
       try { r.calls++; r.plugin.check!(reading, ctx); this.succeeded(r, t0, reading); } catch (e) {
@@ -271,6 +294,7 @@ export class RuleEngine {
   private runStateful(r: Runner, p: PartitionState, customer: CustomerState, reading: Reading | undefined): void {
     const i = r.stateIndex, out = this.out, ctx = this.ctx;
     this.runner = r;
+    this.board.at(r.order);
     this.timerOp = NO_TIMER;
     const before = out.anomalies.length, levelBefore: Level | null = this.level;
     const t0 = this.clock;

@@ -4,7 +4,7 @@
 // the chunk is processed again without the messages that throw on their own: they become rejects
 // (processing_failed, kept in rejected_readings and on the dead-letter topic with the error, to
 // be replayed once the bug is fixed), and the others are stored as if those were never sent.
-import { processBatch, receiveTime } from '../core/process-batch.js';
+import { processBatch, receiveTime, type Quarantine } from '../core/process-batch.js';
 import type { BatchResult, RawMessage, Reject } from '../core/types.js';
 import type { RuleEngine } from '../rules/engine.js';
 
@@ -19,9 +19,10 @@ export const PROCESSING_FAILED = 'processing_failed';
  */
 export function processIsolated(
   messages: readonly RawMessage[], engine: RuleEngine, now: number, onFailure: (error: unknown, message: RawMessage) => void,
+  quarantine?: Quarantine,
 ): BatchResult {
   try {
-    return processBatch(messages, engine, now);
+    return processBatch(messages, engine, now, quarantine);
   } catch {
     // Found below, message by message.
   }
@@ -33,7 +34,7 @@ export function processIsolated(
   const failed: Reject[] = [];
   for (const message of messages) {
     try {
-      processBatch([...kept, message], engine, now);
+      processBatch([...kept, message], engine, now, quarantine);
       kept.push(message);
     } catch (error) {
       onFailure(error, message);
@@ -44,7 +45,7 @@ export function processIsolated(
     }
     engine.rollback(partition);
   }
-  const result = processBatch(kept, engine, now);
+  const result = processBatch(kept, engine, now, quarantine);
   result.rejects.push(...failed);
   return result;
 }

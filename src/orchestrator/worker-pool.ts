@@ -1,21 +1,34 @@
 // Runs N long-running consumer tasks on piscina threads and supervises them: a task that fails
 // is restarted with backoff (its cause logged); stop sends each a stop message, awaits every task,
 // then destroys the pool (piscina's close() does not wait for long-running tasks).
+//
+// A watchdog reads each thread's call board (src/rules/call-board.ts) about once a second: a plugin
+// call running longer than rules.watchdogMs has its task aborted, which terminates the thread (the
+// only way to stop synchronous code), and the supervisor restarts it. A message that killed a
+// worker twice is quarantined: every worker rejects it (plugin_timeout:<id>) instead of running
+// the plugins on it. Stop aborts whatever has not finished after half the shutdown timeout.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { CallBoard } from '../rules/call-board.js';
 import { workerLogsDrained } from '../log.js';
 import type { MetricsJson } from '../metrics/worker-metrics.js';
 import { backoffDelay } from '../retry.js';
 import type { Alert } from '../worker/alerts.js';
+import { PoisonLedger, StallDetector, type QuarantineEntry } from './watchdog.js';
 
 /** What the orchestrator sends a worker thread. */
-export type ToWorker = { type: 'stop' };
+export type ToWorker =
+  | { type: 'stop' }
+  /** Messages to reject as plugin_timeout:<id> from now on (the whole list so far). */
+  | { type: 'quarantine'; entries: QuarantineEntry[] };
 
 /** What a worker thread sends back over its port. */
 export type FromWorker =
   | { type: 'ready'; threadId: number }
+  /** The plugin ids in RuleEngine.stats() order: the call board names a plugin by its index there. */
+  | { type: 'plugins'; ids: string[] }
   | { type: 'stats'; stats: WorkerStats; metrics?: MetricsJson }
   /** A new anomaly was published to the alerts topic (forwarded to the dashboard at once). */
   | { type: 'alert'; alert: Alert };
@@ -37,6 +50,10 @@ export interface WorkerTask {
   config: AppConfig;
   index: number;
   port: MessagePort;
+  /** The thread's call board (CallBoard.buffer), read by the watchdog. */
+  board: SharedArrayBuffer;
+  /** Messages quarantined before this task started. */
+  quarantine: QuarantineEntry[];
 }
 
 export interface WorkerPoolOptions {
@@ -59,6 +76,11 @@ interface Slot {
   /** When the thread last reported (ms), and whether its task is running. */
   lastSeenAt: number;
   alive: boolean;
+  /** The running task's call board, its plugin ids, and how to terminate it. */
+  board?: CallBoard;
+  pluginIds: string[];
+  abort?: AbortController;
+  readonly detector: StallDetector;
 }
 
 /** Health of one worker thread, for the dashboard and /metrics. */
@@ -96,6 +118,8 @@ export class WorkerPool {
   /** Last metrics of tasks that ended, summed in with the live ones. */
   private readonly retiredMetrics: MetricsJson[] = [];
   private readonly alertListeners = new Set<(alert: Alert) => void>();
+  private readonly poison = new PoisonLedger();
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.pool = new Piscina({
@@ -106,7 +130,32 @@ export class WorkerPool {
       concurrentTasksPerWorker: 1,
       resourceLimits: WORKER_HEAP_LIMITS,
     });
-    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, restarts: 0, stats: emptyStats(), lastSeenAt: 0, alive: false }));
+    const limitMs = options.config.rules.watchdogMs;
+    this.slots = Array.from({ length: options.count }, (_, index) => ({
+      index, restarts: 0, stats: emptyStats(), lastSeenAt: 0, alive: false, pluginIds: [], detector: new StallDetector(limitMs),
+    }));
+    // A quarter of the limit when that is under a second: a short limit is still met closely.
+    this.watchdog = setInterval(() => this.checkStalls(), Math.min(1000, Math.max(25, limitMs / 4)));
+    this.watchdog.unref();
+  }
+
+  /** Terminates each thread whose plugin call outlasted rules.watchdogMs, and records the message it ran on. */
+  private checkStalls(now = Date.now()): void {
+    for (const slot of this.slots) {
+      if (slot.board === undefined || slot.abort === undefined || slot.abort.signal.aborted) continue;
+      const stall = slot.detector.check(slot.board.read(), now);
+      if (stall === undefined) continue;
+      const pluginId = slot.pluginIds[stall.plugin] ?? `#${stall.plugin}`;
+      const { kills, quarantined } = this.poison.record(stall.partition, stall.offset, pluginId);
+      this.options.log.error(
+        { worker: slot.index, plugin: pluginId, partition: stall.partition, offset: stall.offset, watchdogMs: this.options.config.rules.watchdogMs, kills, quarantined },
+        'plugin did not return; worker thread terminated');
+      if (quarantined) {
+        const update: ToWorker = { type: 'quarantine', entries: this.poison.entries() };
+        for (const other of this.slots) if (other !== slot) other.port?.postMessage(update);
+      }
+      slot.abort.abort(new Error(`plugin ${pluginId} ran over rules.watchdogMs`));
+    }
   }
 
   /** Starts every worker; resolves once each has reported ready (or failed and is being restarted). */
@@ -125,6 +174,8 @@ export class WorkerPool {
           if (msg.type === 'ready') {
             slot.threadId = msg.threadId;
             ready();
+          } else if (msg.type === 'plugins') {
+            slot.pluginIds = msg.ids;
           } else if (msg.type === 'stats') {
             slot.stats = msg.stats;
             if (msg.metrics !== undefined) slot.metrics = msg.metrics;
@@ -132,10 +183,16 @@ export class WorkerPool {
             for (const listener of this.alertListeners) listener(msg.alert);
           }
         });
-        const task: WorkerTask = { config, index: slot.index, port: port2 };
+        const board = CallBoard.allocate();
+        const abort = new AbortController();
+        slot.board = board;
+        slot.abort = abort;
+        slot.pluginIds = [];
+        slot.detector.reset();
+        const task: WorkerTask = { config, index: slot.index, port: port2, board: board.buffer, quarantine: this.poison.entries() };
         try {
           slot.alive = true;
-          await this.pool.run(task, { transferList: [port2] });
+          await this.pool.run(task, { transferList: [port2], signal: abort.signal });
           if (!this.stopping) log.warn({ worker: slot.index }, 'worker returned without being asked to stop; restarting');
         } catch (err) {
           if (this.stopping) break;
@@ -147,6 +204,7 @@ export class WorkerPool {
           await new Promise((r) => setTimeout(r, delayMs));
         } finally {
           slot.alive = false;
+          slot.board = undefined;
           port1.close();
           if (slot.threadId !== undefined) await workerLogsDrained(slot.threadId, 500);
         }
@@ -197,11 +255,25 @@ export class WorkerPool {
     return () => this.alertListeners.delete(listener);
   }
 
-  /** Asks every worker to stop (they finish and commit their current batch), awaits them, destroys the pool. */
-  async stop(): Promise<void> {
+  /**
+   * Asks every worker to stop (they finish and commit their current batch), awaits them, destroys
+   * the pool. A worker not done within `graceMs` (default: half of shutdown.timeoutMs, so the rest of
+   * the shutdown still fits) is terminated: its uncommitted messages go to the next consumer.
+   */
+  async stop(graceMs = this.options.config.shutdown.timeoutMs / 2): Promise<void> {
     this.stopping = true;
     for (const slot of this.slots) slot.port?.postMessage({ type: 'stop' } satisfies ToWorker);
-    await Promise.all(this.slots.map((s) => s.running));
+    const all = Promise.all(this.slots.map((s) => s.running));
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), graceMs); })]);
+    clearTimeout(timer);
+    if (late) {
+      const stuck = this.slots.filter((s) => s.alive);
+      this.options.log.error({ workers: stuck.map((s) => s.index), graceMs }, 'workers did not stop in time; terminating them');
+      for (const slot of stuck) slot.abort?.abort(new Error('worker did not stop in time'));
+      await all;
+    }
+    clearInterval(this.watchdog);
     await this.pool.destroy();
   }
 }

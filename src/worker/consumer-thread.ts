@@ -9,6 +9,8 @@
 //     all durable ─► engine.commit([partition]) and offset committed, for each chunk of the group
 //
 // A message the core throws on (a bug) becomes a processing_failed reject (isolate-failures.ts);
+// one on which a plugin never returned, twice (the orchestrator's watchdog terminated the thread
+// each time), is quarantined: the core rejects it as plugin_timeout:<id> without running plugins;
 // any other exception rolls the partition's rule state back and the consumer retries the chunk
 // after a backoff (batch-consumer.ts handleChunk).
 //
@@ -22,6 +24,7 @@
 // that is the rows' fault (a data or constraint error) is not retried: the rows responsible
 // become rejects (store_rejected:<sqlstate>) and the rest is stored (src/store/isolating-writer.ts).
 import { threadId } from 'node:worker_threads';
+import { quarantineKey } from '../core/process-batch.js';
 import type { BatchResult, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
@@ -31,6 +34,7 @@ import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.js';
 import { closeWorkerLogger, createWorkerLogger, type Logger } from '../log.js';
 import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from '../orchestrator/worker-pool.js';
 import { backoffDelay } from '../retry.js';
+import { CallBoard } from '../rules/call-board.js';
 import { RuleEngine, engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
 import type { StateCounts } from '../rules/partition-state.js';
@@ -124,6 +128,13 @@ function observeWrite(metrics: WorkerMetrics, size: number, result: BatchResult,
 /** The task piscina runs: consumes until the orchestrator sends { type: 'stop' }. */
 export default async function consumerThread(task: WorkerTask): Promise<void> {
   const { config, index, port } = task;
+  const board = new CallBoard(task.board);
+  board.claim(threadId);
+  // Messages a plugin never returned on (see the orchestrator's watchdog): rejected, not processed.
+  const quarantine = new Map<string, string>();
+  const quarantineAll = (entries: WorkerTask['quarantine']) => { for (const e of entries) quarantine.set(quarantineKey(e.partition, e.offset), e.pluginId); };
+  quarantineAll(task.quarantine);
+  port.on('message', (msg: ToWorker) => { if (msg.type === 'quarantine') quarantineAll(msg.entries); });
   // The store and Kafka client name their own component; the worker's own lines say 'worker'.
   const threadLog = createWorkerLogger(config.log, { worker: index });
   const log = threadLog.child({ component: 'worker' });
@@ -140,7 +151,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
   const timer = setInterval(() => void report(), STATS_INTERVAL_MS);
   try {
     const plugins = await loadPlugins(config.plugins.dir, config.plugins.settings);
-    const engine = new RuleEngine(plugins, engineOptionsFromConfig(config, (failure) => {
+    const engine = new RuleEngine(plugins, { ...engineOptionsFromConfig(config, (failure) => {
       stats.pluginFailures += 1;
       metrics.pluginFailures.inc({ plugin: failure.pluginId });
       const entry = { plugin: failure.pluginId, kind: failure.kind, customer: failure.customerId, partition: failure.partition, offset: failure.offset, consecutive: failure.consecutive, durationMs: failure.durationMs, err: failure.error };
@@ -149,13 +160,15 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       else if (failure.readingRejected) log.warn(entry, 'validator failed; reading rejected');
       // A rule that threw is left out of that reading; one over its time budget finished, and its result stands.
       else log.warn(entry, failure.kind === 'slow' ? 'plugin over its time budget; its result was kept' : 'plugin failed; reading processed without it');
-    }));
+    }), board });
     stateCounts = () => engine.stateCounts();
+    // Before any message: the watchdog names a stalled plugin from this list, and may have to while this thread is blocked.
+    port.postMessage({ type: 'plugins', ids: engine.stats().map((p) => p.id) } satisfies FromWorker);
     pool = await createPool(config, threadLog, { max: config.database.poolSize });
     const kafka = createKafka(config, threadLog, `worker-${index}`);
     dlq = await createPublisher(kafka, config.kafka);
     const alerts = new AlertPublisher(pool, dlq, config.kafka.topics.alerts, config.alerts.cooldownMs);
-    const stopRequested = new Promise<void>((resolve) => port.on('message', (msg: ToWorker) => msg.type === 'stop' && resolve()));
+    const stopRequested = new Promise<void>((resolve) => port.on('message', (msg: ToWorker) => { if (msg.type === 'stop') resolve(); }));
 
     /** One partition's chunk, processed, waiting to be made durable with the others of its turn. */
     type Processed = { messages: InboundMessage[]; result: BatchResult; control: ChunkControl };
@@ -242,7 +255,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       try {
         const result = processIsolated(messages, engine, Date.now(), (err, m) => {
           log.error({ err, partition: m.partition, offset: m.offset }, 'processing a message failed; it is rejected as processing_failed');
-        });
+        }, quarantine);
         if (!(await durableGroups.add({ messages, result, control }))) {
           // Its messages will be delivered again (here or to the partition's new owner).
           engine.rollback([partition]);

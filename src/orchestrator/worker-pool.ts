@@ -119,6 +119,8 @@ export class WorkerPool {
   private readonly retiredMetrics: MetricsJson[] = [];
   private readonly alertListeners = new Set<(alert: Alert) => void>();
   private readonly poison = new PoisonLedger();
+  /** Ends the restart backoffs in progress. */
+  private readonly wakers = new Set<() => void>();
   private readonly watchdog: NodeJS.Timeout;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -201,7 +203,12 @@ export class WorkerPool {
           log.error({ worker: slot.index, restarts: slot.restarts, delayMs, err }, 'worker failed; restarting after backoff');
           ready();
           this.retire(slot);
-          await new Promise((r) => setTimeout(r, delayMs));
+          // stop() cuts the wait short: a backoff must not add to the shutdown time.
+          await new Promise<void>((resolve) => {
+            const wake = () => { clearTimeout(timer); this.wakers.delete(wake); resolve(); };
+            const timer = setTimeout(wake, delayMs);
+            this.wakers.add(wake);
+          });
         } finally {
           slot.alive = false;
           slot.board = undefined;
@@ -263,6 +270,7 @@ export class WorkerPool {
   async stop(graceMs = this.options.config.shutdown.timeoutMs / 2): Promise<void> {
     this.stopping = true;
     for (const slot of this.slots) slot.port?.postMessage({ type: 'stop' } satisfies ToWorker);
+    for (const wake of [...this.wakers]) wake();
     const all = Promise.all(this.slots.map((s) => s.running));
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), graceMs); })]);

@@ -11,10 +11,10 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { CallBoard } from '../rules/call-board.js';
 import { workerLogsDrained } from '../log.js';
 import type { MetricsJson } from '../metrics/worker-metrics.js';
 import { backoffDelay } from '../retry.js';
+import { CallBoard } from '../rules/call-board.js';
 import type { Alert } from '../worker/alerts.js';
 import { PoisonLedger, StallDetector, type QuarantineEntry } from './watchdog.js';
 
@@ -150,7 +150,7 @@ export class WorkerPool {
       const pluginId = slot.pluginIds[stall.plugin] ?? `#${stall.plugin}`;
       const { kills, quarantined } = this.poison.record(stall.partition, stall.offset, pluginId);
       this.options.log.error(
-        { worker: slot.index, plugin: pluginId, partition: stall.partition, offset: stall.offset, watchdogMs: this.options.config.rules.watchdogMs, kills, quarantined },
+        { worker: slot.index, threadId: stall.threadId, plugin: pluginId, partition: stall.partition, offset: stall.offset, watchdogMs: this.options.config.rules.watchdogMs, kills, quarantined },
         'plugin did not return; worker thread terminated');
       if (quarantined) {
         const update: ToWorker = { type: 'quarantine', entries: this.poison.entries() };

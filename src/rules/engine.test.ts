@@ -180,6 +180,17 @@ describe('validators fail closed', () => {
     expect(engine.stats()[0]).toMatchObject({ slow: 2, disabled: false });
   });
 
+  it('a validator that returns only after rules.watchdogMs has timed out: the reading is refused whatever it said', () => {
+    const slow = validator('stuck', () => { busy(30); });
+    const { out, failures } = run([slow], [72, 73], { timeBudgetMs: 5, validatorTimeoutMs: 20 });
+    expect(out.rows).toEqual([]);
+    expect(out.rejects.map((r) => r.reason)).toEqual(['validator_failed:stuck', 'validator_failed:stuck']);
+    expect(out.rejects[0]!.detail).toMatch(/timed out/);
+    // Within the timeout (a long GC pause, say) the verdict stands.
+    expect(run([slow], [72], { timeBudgetMs: 5, validatorTimeoutMs: 1000 }).out.rows).toHaveLength(1);
+    expect(failures.map((f) => [f.kind, f.readingRejected])).toEqual([['slow', true], ['slow', true]]);
+  });
+
   it('a validator is never disabled: after many failures in a row it still refuses 400 bpm', () => {
     // Throws on most readings, as a flaky dependency or a bug on some input would; refuses 400 bpm.
     const flaky = validator('range-ish', (hr, ctx) => { if (hr === 72) throw new Error('flaky'); if (hr > 250) ctx.reject('heart_rate_out_of_range'); });

@@ -38,6 +38,12 @@ export interface EngineOptions {
   readonly stateIdleMs?: number;
   /** Most customers in state; beyond it the least recently seen are forgotten. Unset: no cap. */
   readonly maxCustomersInState?: number;
+  /**
+   * A validator call that returns after longer than this has timed out: the reading is rejected as
+   * validator_failed:<id>, whatever its verdict (config rules.watchdogMs, far beyond any GC pause;
+   * a call that never returns is the watchdog's). Unset: never.
+   */
+  readonly validatorTimeoutMs?: number;
   /** Throws in a row after which a rule plugin is disabled (validators never are). */
   readonly maxConsecutiveFailures: number;
   readonly decode: DecodePolicy;
@@ -66,7 +72,7 @@ export interface PluginFailure {
   consecutive: number;
   /** True when this failure disabled the plugin (a rule) until restart. */
   disabled: boolean;
-  /** True when a validator threw: the reading was rejected as validator_failed:<id>. */
+  /** True when a validator threw or timed out (rules.watchdogMs): the reading was rejected as validator_failed:<id>. */
   readingRejected: boolean;
 }
 
@@ -127,6 +133,8 @@ export class RuleEngine {
    * engine steps) counts towards the next plugin, far below any budget.
    */
   private clock = 0;
+  /** Whether the last reported failure was a validator that timed out (rules.watchdogMs). */
+  private timedOut = false;
   // Frozen, with getters for the fields: a plugin that assigns to its context (ctx.report = ...,
   // ctx.late = true) throws instead of changing what the plugins after it get.
   private readonly ctx: StatefulContext;
@@ -200,11 +208,17 @@ export class RuleEngine {
       board.at(r.order);
       const t0 = this.clock;
       let thrown: PluginRuntimeError | undefined;
-      try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; thrown = this.failed(r, t0, reading.customerId, e); }
-      // Fail closed: a validator that threw gave no verdict, so it refuses the reading. One that was
-      // slow did give its verdict, which stands (reported slow): a GC pause or a busy core must not
+      let slow: PluginRuntimeError | undefined;
+      try { r.calls++; r.plugin.validate!(reading, this.validatorCtx); slow = this.succeeded(r, t0, reading); } catch (e) { this.rejection = undefined; thrown = this.failed(r, t0, reading.customerId, e); }
+      // Fail closed: a validator that threw gave no verdict, and one that timed out (returned after
+      // rules.watchdogMs) cannot be trusted: either refuses the reading. One that was merely over its
+      // budget did give its verdict, which stands (reported slow): a GC pause or a busy core must not
       // change a reading's fate, nor make a redelivery end differently. One that never returns is
       // stopped by the orchestrator's watchdog.
+      if (slow !== undefined && this.timedOut) {
+        this.rejection = undefined;
+        thrown = slow;
+      }
       const rejection = (this.rejection as { reason: string; detail: string } | undefined)
         ?? (thrown === undefined ? undefined : { reason: `validator_failed:${r.plugin.meta.id}`, detail: thrown.message });
       if (rejection !== undefined) {
@@ -347,13 +361,18 @@ export class RuleEngine {
     // lost either way. A validator never is (it would fail open), nor is a plugin for being slow.
     const disabled = !r.validator && slowMs === undefined && r.consecutive >= this.options.maxConsecutiveFailures;
     if (disabled) r.disabled = true;
+    // A validator that returned only after rules.watchdogMs has timed out: its reading is refused.
+    const timedOut = r.validator && slowMs !== undefined && slowMs > (this.options.validatorTimeoutMs ?? Number.POSITIVE_INFINITY);
+    this.timedOut = timedOut;
     const error = slowMs === undefined
       ? new PluginRuntimeError(id, `Plugin ${id} threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown })
-      : new PluginRuntimeError(id, `Plugin ${id} took ${durationMs.toFixed(1)} ms, over its ${this.options.timeBudgetMs} ms budget`);
+      : timedOut
+        ? new PluginRuntimeError(id, `Plugin ${id} timed out: ${durationMs.toFixed(1)} ms, over rules.watchdogMs (${this.options.validatorTimeoutMs} ms)`)
+        : new PluginRuntimeError(id, `Plugin ${id} took ${durationMs.toFixed(1)} ms, over its ${this.options.timeBudgetMs} ms budget`);
     try {
       this.options.onPluginFailure?.({
         pluginId: id, kind: slowMs === undefined ? 'threw' : 'slow', error, durationMs, customerId,
-        partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled, readingRejected: r.validator && slowMs === undefined,
+        partition: this.message.partition, offset: this.message.offset, consecutive: r.consecutive, disabled, readingRejected: r.validator && (slowMs === undefined || timedOut),
       });
     } catch { /* a failing log callback must not break the batch */ }
     // The report (a log line) is not the next plugin's time.
@@ -411,6 +430,7 @@ export function engineOptionsFromConfig(config: Pick<AppConfig, 'rules' | 'input
   return {
     allowedLatenessMs: config.rules.allowedLatenessMs,
     maxClockSkewMs: config.rules.maxClockSkewMs,
+    validatorTimeoutMs: config.rules.watchdogMs,
     stateIdleMs: config.rules.stateIdleMs,
     maxCustomersInState: config.rules.maxCustomersInState,
     timeBudgetMs: config.rules.timeBudgetMs,

@@ -34,5 +34,5 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     plugins, engine, partitions, onProgress, signal,
     span: { ...simulator, customers, startMs, durationMs: Math.round(hours * 3_600_000), intervalMs },
   });
-  return score(result, ruleSpecs(plugins, engine.allowedLatenessMs), { groupGapMs: options.groupGapMs, toleranceMs: options.toleranceMs });
+  return score(result, ruleSpecs(plugins, engine.allowedLatenessMs), { cooldownMs: options.cooldownMs, toleranceMs: options.toleranceMs });
 }

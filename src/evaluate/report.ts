@@ -37,7 +37,7 @@ export function formatTable(e: Evaluation): string {
     `false alerts, all rules: ${total} = ${e.falsePerCustomerDay.toFixed(3)} per customer-day (target <= ${e.falseAlertsTarget}) ` +
       `${e.falsePerCustomerDay <= e.falseAlertsTarget ? 'ok' : 'HIGH'}`,
     '',
-    `Alerts: a point rule's anomalies (one per reading) of one customer less than ${e.groupGapMs / 1000} s apart are one alert; an episode rule's episode is one alert.`,
+    `Alerts, as the pipeline publishes them: per customer and rule, an anomaly (a reading, or an episode by its start) less than ${e.cooldownMs / 1000} s (alerts.cooldownMs) after the previous one is not alerted again.`,
     `An alert matches an injected episode of a listed kind when it starts before the episode ends and ends at most ${e.toleranceMs / 1000} s before it starts; one matching none is false.`,
     'Episodes: injected ones at least the rule\'s window long that could be seen before the span ended. Delay: first matching alert\'s emission (event time) minus the episode start.',
     'Delay limit: the rule\'s window (signal-loss: silence plus the allowed lateness, after which its timer fires) plus 5 s.',
@@ -50,7 +50,7 @@ export function formatTable(e: Evaluation): string {
 export function toJsonLine(e: Evaluation): string {
   return JSON.stringify({
     customers: e.customers, hours: hours(e.endMs - e.startMs), start: new Date(e.startMs).toISOString(), customerDays: e.customerDays,
-    messages: e.messages, rejects: e.rejects, groupGapMs: e.groupGapMs, toleranceMs: e.toleranceMs,
+    messages: e.messages, rejects: e.rejects, cooldownMs: e.cooldownMs, toleranceMs: e.toleranceMs,
     rules: e.rules.map((r) => ({
       rule: r.rule, scored: r.scored, matches: r.matches, episodes: r.injected, detected: r.detected, recall: r.recall,
       anomalies: r.anomalies, alerts: r.alerts, falseAlerts: r.falseAlerts, falsePerCustomerDay: r.falsePerCustomerDay,
@@ -59,3 +59,4 @@ export function toJsonLine(e: Evaluation): string {
     flatline: e.flatline, falsePerCustomerDay: e.falsePerCustomerDay, passed: e.passed, missed: e.missed,
   });
 }
+

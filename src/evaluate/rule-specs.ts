@@ -1,14 +1,7 @@
 // What each rule is scored against in `heartbeat evaluate`: the injected episode kinds its alerts
-// may match, how its anomalies make alerts, its own window (from its effective options) and targets.
+// may match, its own window (from its effective options) and targets.
 import type { LoadedPlugin } from '../rules/loader.js';
 import type { EpisodeKind } from '../simulator/types.js';
-
-/** How a rule's anomalies become the alerts a user would get. */
-export type Grouping =
-  /** One anomaly per reading: consecutive anomalies of a customer within the grouping gap are one alert. */
-  | 'point'
-  /** One anomaly per episode (confirmed, then ended): each episode is one alert. */
-  | 'episode';
 
 /** How one rule is scored. */
 export interface RuleSpec {
@@ -18,7 +11,6 @@ export interface RuleSpec {
    * as tachycardia (bradycardia), so those two kinds cover every heart-rhythm episode.
    */
   matches: readonly EpisodeKind[];
-  grouping: Grouping;
   /**
    * How long an episode must go on before the rule can alert (ms): durationMs of the sustained
    * rules, silenceMs plus the allowed lateness for signal-loss (its timer fires when the watermark
@@ -48,13 +40,13 @@ const num = (options: Readonly<Record<string, unknown>>, key: string): number =>
 
 /** Specs of the shipped rules that report anomalies, by id; windows come from the effective options. */
 const SHIPPED: Record<string, (o: Readonly<Record<string, unknown>>, allowedLatenessMs: number) => Omit<RuleSpec, 'rule' | 'delayLimitMs' | 'scored'>> = {
-  bradycardia: () => ({ matches: ['bradycardia'], grouping: 'point', windowMs: 0, recallTarget: RECALL_TARGET }),
-  tachycardia: () => ({ matches: ['tachycardia'], grouping: 'point', windowMs: 0, recallTarget: RECALL_TARGET }),
-  'sustained-high': (o) => ({ matches: ['sustained-high'], grouping: 'episode', windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
-  'sustained-low': (o) => ({ matches: ['sustained-low'], grouping: 'episode', windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
-  'signal-loss': (o, lateness) => ({ matches: ['signal-loss'], grouping: 'episode', windowMs: num(o, 'silenceMs') + lateness, recallTarget: RECALL_TARGET }),
+  bradycardia: () => ({ matches: ['bradycardia'], windowMs: 0, recallTarget: RECALL_TARGET }),
+  tachycardia: () => ({ matches: ['tachycardia'], windowMs: 0, recallTarget: RECALL_TARGET }),
+  'sustained-high': (o) => ({ matches: ['sustained-high'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  'sustained-low': (o) => ({ matches: ['sustained-low'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  'signal-loss': (o, lateness) => ({ matches: ['signal-loss'], windowMs: num(o, 'silenceMs') + lateness, recallTarget: RECALL_TARGET }),
   // Any heart-rhythm episode is a real change from the customer's baseline; no recall target.
-  'baseline-shift': (o) => ({ matches: ['bradycardia', 'tachycardia'], grouping: 'episode', windowMs: num(o, 'minDurationMs'), recallTarget: null }),
+  'baseline-shift': (o) => ({ matches: ['bradycardia', 'tachycardia'], windowMs: num(o, 'minDurationMs'), recallTarget: null }),
 };
 
 /** Rules that only classify (level) or validate never alert: they are left out. */
@@ -65,7 +57,7 @@ export function ruleSpecs(plugins: readonly LoadedPlugin[], allowedLatenessMs: n
   return plugins.filter((p) => p.meta.kind === 'rule' && !NON_ALERTING.has(p.meta.id)).map((p) => {
     const make = SHIPPED[p.meta.id];
     if (make === undefined) {
-      return { rule: p.meta.id, matches: [], grouping: p.stateful === undefined ? 'point' : 'episode', windowMs: 0, delayLimitMs: DELAY_SLACK_MS, recallTarget: null, scored: false };
+      return { rule: p.meta.id, matches: [], windowMs: 0, delayLimitMs: DELAY_SLACK_MS, recallTarget: null, scored: false };
     }
     const spec = make(p.options, allowedLatenessMs);
     return { rule: p.meta.id, ...spec, delayLimitMs: spec.windowMs + DELAY_SLACK_MS, scored: true };

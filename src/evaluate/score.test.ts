@@ -1,4 +1,4 @@
-// Tests of the scorer on hand-made replays: grouping of point anomalies into alerts, matching to
+// Tests of the scorer on hand-made replays: the alert policy's cool-down making alerts, matching to
 // injected episodes (inside counts, outside or after the end is false), recall eligibility, delay,
 // the targets, and the report formats.
 import { describe, expect, it } from 'vitest';
@@ -17,25 +17,27 @@ const episode = (rule: string, start: number, end: number | undefined, detectedA
 const injected = (kind: EpisodeRecord['kind'], start: number, end: number, customerId = 'C1'): EpisodeRecord => ({ customerId, kind, start, end });
 
 const spec = (rule: string, over: Partial<RuleSpec> = {}): RuleSpec => ({
-  rule, matches: [rule as EpisodeRecord['kind']], grouping: 'point', windowMs: 0, delayLimitMs: 5 * S, recallTarget: 0.99, scored: true, ...over,
+  rule, matches: [rule as EpisodeRecord['kind']], windowMs: 0, delayLimitMs: 5 * S, recallTarget: 0.99, scored: true, ...over,
 });
-const SUSTAINED = spec('sustained-high', { grouping: 'episode', windowMs: 10 * MIN, delayLimitMs: 10 * MIN + 5 * S });
+const SUSTAINED = spec('sustained-high', { windowMs: 10 * MIN, delayLimitMs: 10 * MIN + 5 * S });
 
 const replayOf = (detections: Detection[], episodes: EpisodeRecord[], customers = 1): ReplayResult =>
   ({ startMs: T, endMs: T + DAY, customers, messages: 8640, rejects: 0, detections, episodes });
 
 describe('alertsOf', () => {
-  it('groups point anomalies of one customer less than the gap apart, per customer', () => {
-    const ds = [point('tachycardia', T), point('tachycardia', T + 10 * S), point('tachycardia', T + 70 * S), point('tachycardia', T + 140 * S),
-      point('tachycardia', T + 10 * S, 'C2')];
-    const alerts = alertsOf(ds, 'point', T + DAY, 60 * S);
+  it('alerts as the pipeline does: one per customer and rule until the cool-down passes with no anomaly', () => {
+    // Every 10 s for 4 minutes, then one 4 min 50 s after the last (still within the 5-minute
+    // cool-down): one alert. Then one more than 5 minutes after: a second alert. Another customer: its own.
+    const ds = [...Array.from({ length: 25 }, (_, i) => point('tachycardia', T + i * 10 * S)), point('tachycardia', T + 530 * S),
+      point('tachycardia', T + 900 * S), point('tachycardia', T + 10 * S, 'C2')];
+    const alerts = alertsOf(ds, T + DAY, 5 * MIN);
     expect(alerts.map((a) => [a.customerId, a.start - T, a.end - T, a.anomalies])).toEqual([
-      ['C1', 0, 70 * S, 3], ['C1', 140 * S, 140 * S, 1], ['C2', 10 * S, 10 * S, 1],
+      ['C1', 0, 530 * S, 26], ['C1', 900 * S, 900 * S, 1], ['C2', 10 * S, 10 * S, 1],
     ]);
   });
 
   it('makes one alert per reported episode; an open one lasts to the end of the span', () => {
-    const alerts = alertsOf([episode('sustained-high', T, undefined, T + 10 * MIN)], 'episode', T + DAY, 60 * S);
+    const alerts = alertsOf([episode('sustained-high', T, undefined, T + 10 * MIN)], T + DAY, 5 * MIN);
     expect(alerts).toEqual([{ customerId: 'C1', rule: 'sustained-high', start: T, end: T + DAY, detectedAt: T + 10 * MIN, anomalies: 1 }]);
   });
 });
@@ -63,7 +65,7 @@ describe('score', () => {
   });
 
   it('accepts an alert opening a little before the episode, not one opening after it ended', () => {
-    const loss = spec('signal-loss', { grouping: 'episode', windowMs: 90 * S, delayLimitMs: 95 * S });
+    const loss = spec('signal-loss', { windowMs: 90 * S, delayLimitMs: 95 * S });
     const e = score(replayOf(
       // Dated from the last reading (10 s before the silence), reported 80 s after it began.
       [episode('signal-loss', T - 10 * S, T + 5 * MIN, T + 80 * S), episode('signal-loss', T + 5 * MIN + 8 * S, T + 6 * MIN, T + 7 * MIN)],
@@ -111,7 +113,7 @@ describe('report', () => {
     const table = formatTable(e);
     expect(table).toMatch(/^tachycardia +tachycardia +1 +1 +1\.000 ok/m);
     expect(table).toContain('All targets met.');
-    expect(table).toContain('less than 60 s apart are one alert');
+    expect(table).toContain('less than 300 s (alerts.cooldownMs) after the previous one is not alerted again');
     const line = toJsonLine(e);
     expect(line).not.toContain('\n');
     expect(JSON.parse(line)).toMatchObject({ passed: true, rules: [{ rule: 'tachycardia', recall: 1, falseAlerts: 0, medianDelayMs: 0 }] });

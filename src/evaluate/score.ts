@@ -1,14 +1,18 @@
-// The scorer of `heartbeat evaluate`: turns a replay's anomalies into the alerts a user would get,
-// matches them to the injected episodes, and computes per rule recall, false alerts per
+// The scorer of `heartbeat evaluate`: turns a replay's anomalies into the alerts a user would get
+// (the pipeline's own alert policy, src/rules/alert-policy.ts, with its cool-down), matches them to the injected episodes, and computes per rule recall, false alerts per
 // customer-day and detection delay, and whether the targets are met. Pure.
+import { groupAlerts, type AlertGroup } from '../rules/alert-policy.js';
 import type { EpisodeKind, EpisodeRecord } from '../simulator/types.js';
 import type { Detection, ReplayResult } from './replay.js';
 import { FALSE_ALERTS_TARGET, type RuleSpec } from './rule-specs.js';
 
 /** How anomalies are grouped and matched. */
 export interface ScoreSettings {
-  /** Point anomalies of one rule and customer less than this apart are one alert (ms, default 60 s). */
-  groupGapMs?: number;
+  /**
+   * The pipeline's cool-down per customer and rule (config alerts.cooldownMs; ms, default 5 min): an
+   * anomaly within it of the previous one is not alerted again (see src/rules/alert-policy.ts).
+   */
+  cooldownMs?: number;
   /**
    * An alert matches an injected episode when it starts before the episode ends and ends no earlier
    * than this before the episode starts (ms, default 30 s): an alert may open a little early (signal-loss
@@ -17,18 +21,12 @@ export interface ScoreSettings {
   toleranceMs?: number;
 }
 
-/** One alert: a group of point anomalies, or one reported episode. */
-export interface Alert {
-  customerId: string;
-  rule: string;
-  /** Event-time span the alert covers (for an episode still open at the end of the span: until then). */
-  start: number;
-  end: number;
-  /** When the user would be alerted: the first anomaly's emission time (event time). */
-  detectedAt: number;
-  /** Anomalies grouped into it. */
-  anomalies: number;
-}
+/**
+ * One alert: a published anomaly and those its cool-down suppressed after it. Its span runs from the
+ * published anomaly's start to the latest end among them (an episode still open at the end of the
+ * span: until then).
+ */
+export type Alert = AlertGroup;
 
 /** The figures of one rule. */
 export interface RuleScore {
@@ -64,7 +62,7 @@ export interface Evaluation {
   customerDays: number;
   messages: number;
   rejects: number;
-  groupGapMs: number;
+  cooldownMs: number;
   toleranceMs: number;
   rules: RuleScore[];
   /** Injected flatlines (no shipped rule is meant to detect them) and how many any alert overlapped. */
@@ -77,35 +75,16 @@ export interface Evaluation {
   passed: boolean;
 }
 
-/** Groups one rule's detections into alerts: runs of point anomalies, or one alert per episode. */
-export function alertsOf(detections: readonly Detection[], grouping: RuleSpec['grouping'], endMs: number, groupGapMs: number): Alert[] {
-  if (grouping === 'episode') {
-    return detections.map((d) => ({
-      customerId: d.customerId, rule: d.rule, start: d.episodeStart ?? d.eventTime, end: d.episodeEnd ?? Math.max(endMs, d.detectedAt),
-      detectedAt: d.detectedAt, anomalies: 1,
-    }));
-  }
-  const byCustomer = new Map<string, Detection[]>();
-  for (const d of detections) {
-    const list = byCustomer.get(d.customerId);
-    if (list === undefined) byCustomer.set(d.customerId, [d]); else list.push(d);
-  }
-  const alerts: Alert[] = [];
-  for (const list of byCustomer.values()) {
-    list.sort((a, b) => a.eventTime - b.eventTime);
-    let open: Alert | undefined;
-    for (const d of list) {
-      if (open !== undefined && d.eventTime - open.end <= groupGapMs) {
-        open.end = d.eventTime;
-        open.detectedAt = Math.min(open.detectedAt, d.detectedAt);
-        open.anomalies++;
-      } else {
-        open = { customerId: d.customerId, rule: d.rule, start: d.eventTime, end: d.eventTime, detectedAt: d.detectedAt, anomalies: 1 };
-        alerts.push(open);
-      }
-    }
-  }
-  return alerts;
+/**
+ * The alerts a user gets from detections (any rules, in emission order): each detection spans its
+ * event time (point) or its episode (an open one: until `endMs`), then the alert policy decides.
+ */
+export function alertsOf(detections: readonly Detection[], endMs: number, cooldownMs: number): Alert[] {
+  return groupAlerts(detections.map((d) => ({
+    customerId: d.customerId, rule: d.rule, eventTime: d.eventTime, detectedAt: d.detectedAt,
+    start: d.episodeStart ?? d.eventTime,
+    end: d.episodeStart === undefined ? d.eventTime : d.episodeEnd ?? Math.max(endMs, d.detectedAt),
+  })), cooldownMs);
 }
 
 const overlaps = (a: Alert, e: EpisodeRecord, tolerance: number) => a.start < e.end && a.end >= e.start - tolerance;
@@ -126,8 +105,8 @@ function indexByCustomer<T extends { customerId: string }>(items: readonly T[]):
   return index;
 }
 
-function scoreRule(spec: RuleSpec, detections: readonly Detection[], episodes: readonly EpisodeRecord[], replay: ReplayResult, customerDays: number, gap: number, tolerance: number): RuleScore {
-  const alerts = alertsOf(detections, spec.grouping, replay.endMs, gap);
+function scoreRule(spec: RuleSpec, detections: readonly Detection[], episodes: readonly EpisodeRecord[], replay: ReplayResult, customerDays: number, cooldownMs: number, tolerance: number): RuleScore {
+  const alerts = alertsOf(detections, replay.endMs, cooldownMs);
   const kinds = new Set<EpisodeKind>(spec.matches);
   const relevant = indexByCustomer(episodes.filter((e) => kinds.has(e.kind)));
   const alertsByCustomer = indexByCustomer(alerts);
@@ -160,7 +139,7 @@ function scoreRule(spec: RuleSpec, detections: readonly Detection[], episodes: r
 
 /** Scores a replay against the specs of the rules it ran. */
 export function score(replay: ReplayResult, specs: readonly RuleSpec[], settings: ScoreSettings = {}): Evaluation {
-  const groupGapMs = settings.groupGapMs ?? 60_000;
+  const cooldownMs = settings.cooldownMs ?? 300_000;
   const toleranceMs = settings.toleranceMs ?? 30_000;
   const customerDays = (replay.customers * (replay.endMs - replay.startMs)) / 86_400_000;
   const byRule = new Map<string, Detection[]>();
@@ -168,10 +147,10 @@ export function score(replay: ReplayResult, specs: readonly RuleSpec[], settings
     const list = byRule.get(d.rule);
     if (list === undefined) byRule.set(d.rule, [d]); else list.push(d);
   }
-  const rules = specs.map((spec) => scoreRule(spec, byRule.get(spec.rule) ?? [], replay.episodes, replay, customerDays, groupGapMs, toleranceMs));
+  const rules = specs.map((spec) => scoreRule(spec, byRule.get(spec.rule) ?? [], replay.episodes, replay, customerDays, cooldownMs, toleranceMs));
 
   const flatlines = replay.episodes.filter((e) => e.kind === 'flatline');
-  const allAlerts = indexByCustomer(specs.flatMap((s) => alertsOf(byRule.get(s.rule) ?? [], s.grouping, replay.endMs, groupGapMs)));
+  const allAlerts = indexByCustomer(specs.flatMap((s) => alertsOf(byRule.get(s.rule) ?? [], replay.endMs, cooldownMs)));
   const overlapped = flatlines.filter((e) => (allAlerts.get(e.customerId) ?? []).some((a) => overlaps(a, e, toleranceMs))).length;
 
   const falsePerCustomerDay = rules.reduce((sum, r) => sum + r.falseAlerts, 0) / customerDays;
@@ -181,7 +160,7 @@ export function score(replay: ReplayResult, specs: readonly RuleSpec[], settings
   }
   return {
     startMs: replay.startMs, endMs: replay.endMs, customers: replay.customers, customerDays, messages: replay.messages, rejects: replay.rejects,
-    groupGapMs, toleranceMs, rules, flatline: { injected: flatlines.length, overlapped }, falsePerCustomerDay,
+    cooldownMs, toleranceMs, rules, flatline: { injected: flatlines.length, overlapped }, falsePerCustomerDay,
     falseAlertsTarget: FALSE_ALERTS_TARGET, missed, passed: missed.length === 0,
   };
 }

@@ -35,7 +35,7 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
   const t0 = performance.now();
   let nextReport = DEFAULT_START_MS + 6 * 3_600_000;
   const evaluation = await evaluate({
-    plugins, engine, customers, hours, startMs: DEFAULT_START_MS, signal: ctx.lifecycle.signal,
+    plugins, engine, customers, hours, startMs: DEFAULT_START_MS, signal: ctx.lifecycle.signal, cooldownMs: ctx.config.alerts.cooldownMs,
     simulator: { seed, anomalyShare, faultShare, outOfRangeShare, malformedShare },
     onProgress: (eventTime) => {
       if (eventTime < nextReport) return;

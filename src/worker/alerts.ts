@@ -1,11 +1,11 @@
 // Publishing alerts: after a chunk's anomalies are stored, each stored anomaly whose alert is not
-// decided yet is either published as JSON to the alerts topic or suppressed by the cool-down, and
+// decided yet is either published as JSON to the alerts topic or suppressed by the cool-down (src/rules/alert-policy.ts), and
 // the decision is recorded in PostgreSQL. All before the chunk's offset commits, so an alert is
 // published at least once: a crash before the decision is recorded publishes it again.
 import type { Anomaly } from '../core/types.js';
 import type { Publisher } from '../kafka/producer.js';
 import { markAlerted, pendingAlerts, staleAlerts, type PendingAlert } from '../store/alert-state.js';
-import { AlertGate } from './alert-gate.js';
+import { AlertPolicy } from '../rules/alert-policy.js';
 
 /** The JSON published to the alerts topic (key: the customer id) and pushed to the dashboard. */
 export interface Alert {
@@ -44,12 +44,12 @@ const SWEEP_EVERY_MS = 10_000;
 /** Decides, publishes and records the alerts of stored anomalies. */
 export class AlertPublisher {
   private lastSweep = 0;
-  private readonly gate: AlertGate;
+  private readonly policy: AlertPolicy;
   /** Decisions taken but not yet recorded (a failed attempt keeps them, so a retry decides the same). */
   private readonly decided = new Map<string, boolean>();
 
   constructor(private readonly pool: Pool, private readonly publisher: Publisher, private readonly topic: string, cooldownMs: number) {
-    this.gate = new AlertGate(cooldownMs);
+    this.policy = new AlertPolicy(cooldownMs);
   }
 
   /** Returns the alerts published and how many were suppressed. Throws (to be retried) on failure. */
@@ -65,7 +65,7 @@ export class AlertPublisher {
     }
     if (pending.length === 0) return { published: [], suppressed: 0 };
     const undecided = pending.filter((p) => !this.decided.has(p.id));
-    const { publish } = this.gate.decide(undecided);
+    const { publish } = this.policy.decide(undecided);
     for (const p of undecided) this.decided.set(p.id, publish.includes(p));
     const toPublish = pending.filter((p) => this.decided.get(p.id) === true);
     const suppressed = pending.filter((p) => this.decided.get(p.id) === false).map((p) => p.id);

@@ -83,11 +83,15 @@ const commands: Record<string, Command> = {
     run: async (ctx) => (await import('./orchestrator/replay-command.js')).replayCommand(ctx),
   },
   evaluate: {
-    summary: 'Replay a simulated day through the rules (no Kafka, no database), score the alerts against the injected episodes; exits 1 when a target is missed',
+    summary: 'Replay a simulated day through the rules (no Kafka, no database), score the alerts against the injected episodes; with --data, also count alerts per customer-day on recordings; exits 1 when a target is missed',
+    operands: '[--data <file>...]',
     flags: {
       '--customers': 'simulated customers (default 1000)',
       '--hours': 'hours of event time replayed from 2026-11-23T00:00Z (default 24)',
       '--seed': 'simulator seed (default: simulator.seed)',
+      '--data': '<file> recordings (any format replay reads; more files may follow) run through the rules: alerts and anomaly rows per customer-day',
+      '--sample-days': 'with --data: only the first N UTC days of each customer (bounds runtime)',
+      '--plot': '<out.svg> with --data: sweep each rule\'s threshold, draw alerts per customer-day (recordings) against recall (simulator)',
     },
     longRunning: false,
     run: async (ctx) => (await import('./orchestrator/evaluate-command.js')).evaluateCommand(ctx),

@@ -64,23 +64,13 @@ function partitionOf(key: string, partitions: number): number {
 }
 
 /**
- * Replays the span. Each message is processed as a batch of its own, so every anomaly's emission
- * time is exact; the engine is committed after every simulated batch, as a worker commits after a
- * write. Between batches it yields to the event loop, so signals are handled during a long run.
- * Deterministic: the same options give the same result.
+ * Collects anomalies into `detections` as the store keeps them: one per identity (customerId, rule,
+ * eventTime), an episode's later report (its end) completing the first. `detectedAt` is the event
+ * time of the reading whose processing reported it first.
  */
-export async function replay(options: ReplayOptions): Promise<ReplayResult> {
-  const { plugins, span, partitions = 12, receiveDelayMs = 50, onProgress, signal } = options;
-  const engine = new RuleEngine(plugins, options.engine);
-  const endMs = span.startMs + span.durationMs;
-  const partitionByKey = new Map<string, number>();
-  const offsets = new Array<number>(partitions).fill(0);
-  const detections: Detection[] = [];
+export function detectionCollector(detections: Detection[]): (a: Anomaly, detectedAt: number) => void {
   const episodic = new Map<string, Detection>();
-  const episodes: EpisodeRecord[] = [];
-  let messages = 0, rejects = 0;
-
-  const keep = (a: Anomaly, detectedAt: number) => {
+  return (a, detectedAt) => {
     if (a.episodeStart === undefined) {
       detections.push({ customerId: a.customerId, rule: a.rule, eventTime: a.eventTime, detectedAt });
       return;
@@ -96,6 +86,25 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     episodic.set(key, d);
     detections.push(d);
   };
+}
+
+/**
+ * Replays the span. Each message is processed as a batch of its own, so every anomaly's emission
+ * time is exact; the engine is committed after every simulated batch, as a worker commits after a
+ * write. Between batches it yields to the event loop, so signals are handled during a long run.
+ * Deterministic: the same options give the same result.
+ */
+export async function replay(options: ReplayOptions): Promise<ReplayResult> {
+  const { plugins, span, partitions = 12, receiveDelayMs = 50, onProgress, signal } = options;
+  const engine = new RuleEngine(plugins, options.engine);
+  const endMs = span.startMs + span.durationMs;
+  const partitionByKey = new Map<string, number>();
+  const offsets = new Array<number>(partitions).fill(0);
+  const detections: Detection[] = [];
+  const episodes: EpisodeRecord[] = [];
+  let messages = 0, rejects = 0;
+
+  const keep = detectionCollector(detections);
 
   for (const batch of simulateSpan({ ...span, batchSize: 10_000 })) {
     for (const e of batch.episodes) episodes.push(e.end > endMs ? { ...e, end: endMs } : e);

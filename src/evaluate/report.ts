@@ -1,4 +1,5 @@
 // The output of `heartbeat evaluate`: a table for people and one JSON line for machines. Pure.
+import { DATA_ALERTS_TARGET, DATA_ROWS_TARGET, type DataEvaluation, type DataRuleScore } from './data-score.js';
 import type { Evaluation, RuleScore } from './score.js';
 
 const seconds = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms / 100) / 10} s`);
@@ -60,3 +61,38 @@ export function toJsonLine(e: Evaluation): string {
   });
 }
 
+/** The real-data figures as a table, with each rule's recall on the simulator next to them. */
+export function formatDataTable(d: DataEvaluation, simulated: Evaluation): string {
+  const recall = new Map(simulated.rules.map((r) => [r.rule, r]));
+  const header = ['rule', 'recall (simulator)', 'anomaly rows', 'rows/cust-day', 'alerts', 'alerts/cust-day', 'days alerted'];
+  const row = (r: DataRuleScore, recallText: string) => [
+    r.rule, recallText, String(r.rows), r.rowsPerCustomerDay.toFixed(2), String(r.alerts), r.alertsPerCustomerDay.toFixed(3), `${(100 * r.alertedDayShare).toFixed(1)} %`,
+  ];
+  const rows = [
+    ...d.rules.map((r) => row(r, recall.has(r.rule) ? recallCell(recall.get(r.rule)!) : '-')),
+    row(d.total, ''),
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const verdict = (value: number, target: number) => (value <= target ? 'ok' : 'HIGH');
+  return [
+    `Recordings: ${d.files.join(', ')}: ${d.readings} readings of ${d.customers} customers, ${d.customerDays} customer-days` +
+      `${d.sampleDays === null ? '' : ` (first ${d.sampleDays} days of each customer)`}, ${d.skipped} rows skipped, ${d.rejects} readings rejected`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.slice(0, -1).map(line),
+    line(widths.map((w) => '-'.repeat(w))),
+    line(rows.at(-1)!),
+    '',
+    `alerts per customer-day: ${d.total.alertsPerCustomerDay.toFixed(3)} (target <= ${DATA_ALERTS_TARGET}) ${verdict(d.total.alertsPerCustomerDay, DATA_ALERTS_TARGET)}; ` +
+      `anomaly rows per customer-day: ${d.total.rowsPerCustomerDay.toFixed(2)} (target <= ${DATA_ROWS_TARGET}) ${verdict(d.total.rowsPerCustomerDay, DATA_ROWS_TARGET)}`,
+    `A customer-day is a UTC day of a customer with at least one reading. Alerts as the pipeline publishes them (cool-down ${d.cooldownMs / 1000} s per customer and rule);`,
+    'anomaly rows as the store keeps them (an episode is one row). Days alerted: customer-days on which at least one alert was published.',
+  ].join('\n');
+}
+
+/** The real-data figures as one JSON line. */
+export function toDataJsonLine(d: DataEvaluation): string {
+  return JSON.stringify({ recordings: d });
+}

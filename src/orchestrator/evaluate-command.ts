@@ -1,10 +1,18 @@
 // `heartbeat evaluate`: replays a simulated day through the configured rules (the pure core: no
-// Kafka, no database), prints the alert-quality table and one JSON line, and fails when a target is missed.
+// Kafka, no database), prints the alert-quality table and one JSON line, and fails when a target is
+// missed. With --data, also runs recordings (unlabeled) through the same rules and prints how often
+// a person would be alerted; with --plot, sweeps each rule's threshold and draws the trade-off.
+import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { CommandContext } from '../cli.js';
 import { AppError, UsageError } from '../errors.js';
+import { scoreData, type DataEvaluation } from '../evaluate/data-score.js';
 import { DEFAULT_START_MS, evaluate } from '../evaluate/evaluate.js';
-import { formatTable, toJsonLine } from '../evaluate/report.js';
+import { tradeOffSvg } from '../evaluate/plot.js';
+import { replayRecordings } from '../evaluate/recordings.js';
+import { formatDataTable, formatTable, toDataJsonLine, toJsonLine } from '../evaluate/report.js';
+import { ruleSpecs } from '../evaluate/rule-specs.js';
+import { formatSweep, sweepThresholds, SWEEP_MAX_CUSTOMERS } from '../evaluate/sweep.js';
 import { engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
 import { simulatorOptionsFromConfig } from '../simulator/simulator.js';
@@ -17,12 +25,25 @@ function flag(ctx: CommandContext, name: string, fallback: number, valid: (n: nu
   return value;
 }
 
+/** `--data a b c` arrives as the flag's value (a) and operands (b c). */
+function dataFiles(ctx: CommandContext): string[] {
+  const first = ctx.options.data;
+  if (first === undefined && ctx.operands.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(ctx.operands[0])}: recordings go after --data`);
+  if (first === undefined && ctx.options.plot !== undefined) throw new UsageError('--plot needs recordings: give them with --data <file>...');
+  if (first === undefined && ctx.options['sample-days'] !== undefined) throw new UsageError('--sample-days needs recordings: give them with --data <file>...');
+  return first === undefined ? [] : [first, ...ctx.operands];
+}
+
 export async function evaluateCommand(ctx: CommandContext): Promise<void> {
   const log = ctx.log.child({ component: 'evaluate' });
+  const files = dataFiles(ctx);
   const customers = flag(ctx, 'customers', 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000, 'an integer from 1 to 1000000');
   const hours = flag(ctx, 'hours', 24, (n) => Number.isFinite(n) && n > 0 && n <= 24 * 31, 'a number of hours above 0, at most 744');
   const { seed: configSeed, anomalyShare, faultShare, outOfRangeShare, malformedShare } = simulatorOptionsFromConfig(ctx.config.simulator);
   const seed = flag(ctx, 'seed', configSeed ?? 42, (n) => Number.isInteger(n) && n >= 0 && n <= 2_147_483_647, 'an integer from 0 to 2147483647');
+  const sampleDaysRaw = flag(ctx, 'sample-days', 0, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'an integer from 1 to 100000');
+  const sampleDays = sampleDaysRaw === 0 ? undefined : sampleDaysRaw;
+  const cooldownMs = ctx.config.alerts.cooldownMs;
 
   const plugins = await loadPlugins(ctx.config.plugins.dir, ctx.config.plugins.settings);
   // Alert quality is measured, not speed: on a loaded machine a validator over its budget would
@@ -31,12 +52,12 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
     ...engineOptionsFromConfig(ctx.config, (failure) => log.warn({ plugin: failure.pluginId, err: failure.error, disabled: failure.disabled }, 'plugin failed during the evaluation')),
     timeBudgetMs: Number.MAX_SAFE_INTEGER,
   };
-  log.info({ customers, hours, seed, plugins: plugins.map((p) => p.meta.id) }, 'evaluation started');
+  const simulator = { seed, anomalyShare, faultShare, outOfRangeShare, malformedShare };
+  log.info({ customers, hours, seed, plugins: plugins.map((p) => p.meta.id), dataFiles: files }, 'evaluation started');
   const t0 = performance.now();
   let nextReport = DEFAULT_START_MS + 6 * 3_600_000;
   const evaluation = await evaluate({
-    plugins, engine, customers, hours, startMs: DEFAULT_START_MS, signal: ctx.lifecycle.signal, cooldownMs: ctx.config.alerts.cooldownMs,
-    simulator: { seed, anomalyShare, faultShare, outOfRangeShare, malformedShare },
+    plugins, engine, customers, hours, startMs: DEFAULT_START_MS, signal: ctx.lifecycle.signal, cooldownMs, simulator,
     onProgress: (eventTime) => {
       if (eventTime < nextReport) return;
       log.info({ simulatedHours: (nextReport - DEFAULT_START_MS) / 3_600_000 }, 'evaluation progress');
@@ -45,7 +66,35 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
   });
   log.info({ durationMs: Math.round(performance.now() - t0), passed: evaluation.passed }, 'evaluation finished');
   process.stdout.write(`${formatTable(evaluation)}\n${toJsonLine(evaluation)}\n`);
-  if (!evaluation.passed) {
-    throw new AppError('EVALUATION_TARGETS_MISSED', `Alert-quality targets missed: ${evaluation.missed.join('; ')}`);
+
+  let data: DataEvaluation | undefined;
+  if (files.length > 0) {
+    const t1 = performance.now();
+    const result = await replayRecordings(files, [{ plugins, engine }], {
+      sampleDays, signal: ctx.lifecycle.signal,
+      onProgress: (readings) => { if (readings % 200_000 === 0) log.info({ readings }, 'recordings progress'); },
+    });
+    const rules = ruleSpecs(plugins, engine.allowedLatenessMs).map((s) => s.rule);
+    data = scoreData(result, 0, rules, { files, cooldownMs, sampleDays });
+    log.info({ durationMs: Math.round(performance.now() - t1), readings: result.readings }, 'recordings evaluated');
+    process.stdout.write(`\n${formatDataTable(data, evaluation)}\n${toDataJsonLine(data)}\n`);
+  }
+
+  const plotFile = ctx.options.plot;
+  if (plotFile !== undefined) {
+    const t2 = performance.now();
+    const points = await sweepThresholds({
+      files, pluginsDir: ctx.config.plugins.dir, settings: ctx.config.plugins.settings, engine, cooldownMs, sampleDays,
+      simulated: { customers: Math.min(customers, SWEEP_MAX_CUSTOMERS), hours, startMs: DEFAULT_START_MS, simulator }, signal: ctx.lifecycle.signal,
+    });
+    await writeFile(plotFile, tradeOffSvg(points));
+    const seconds = (performance.now() - t2) / 1000;
+    log.info({ durationMs: Math.round(seconds * 1000), points: points.length, file: plotFile }, 'threshold sweep finished');
+    process.stdout.write(`\n${formatSweep(points)}\nThreshold sweep: ${points.length} points in ${seconds.toFixed(1)} s (simulator: ${Math.min(customers, SWEEP_MAX_CUSTOMERS)} customers x ${hours} h); plot written to ${plotFile}\n`);
+  }
+
+  const missed = [...evaluation.missed, ...(data?.missed ?? [])];
+  if (missed.length > 0) {
+    throw new AppError('EVALUATION_TARGETS_MISSED', `Alert-quality targets missed: ${missed.join('; ')}`);
   }
 }

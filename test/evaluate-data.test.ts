@@ -47,4 +47,14 @@ describe('heartbeat evaluate --data', () => {
     expect(r.readings).toBeLessThan(16_190);
     expect(r.readings).toBeGreaterThan(0);
   }, 120_000);
+
+  it('refuses --plot and --sample-days without recordings, and a stray file without --data (usage, exit 2)', async () => {
+    for (const args of [['--plot', 'out.svg'], ['--sample-days', '2'], [FIXTURE]]) {
+      const app = runCli(['evaluate', ...args], {});
+      expect(await app.exited, args.join(' ')).toBe(2);
+      const failure = app.lines.find((l) => l.msg === 'heartbeat failed') as { code?: string; err?: { message?: string } } | undefined;
+      expect(failure?.code, args.join(' ')).toBe('USAGE');
+      expect(failure?.err?.message, args.join(' ')).toMatch(/--data/);
+    }
+  }, 60_000);
 });

@@ -91,7 +91,7 @@ const commands: Record<string, Command> = {
       '--seed': 'simulator seed (default: simulator.seed)',
       '--data': '<file> recordings (any format replay reads; more files may follow) run through the rules: alerts and anomaly rows per customer-day',
       '--sample-days': 'with --data: only the first N UTC days of each customer (bounds runtime)',
-      '--plot': '<out.svg> with --data: sweep each rule\'s threshold, draw alerts per customer-day (recordings) against recall (simulator)',
+      '--plot': '<out.svg> with --data: sweep each rule\'s threshold, draw alerts per customer-day (recordings) against recall (simulator, at most 100 customers x 6 h)',
     },
     longRunning: false,
     run: async (ctx) => (await import('./orchestrator/evaluate-command.js')).evaluateCommand(ctx),

@@ -42,6 +42,16 @@ describe('tradeOffSvg', () => {
     }
   });
 
+  it('spaces alerts per customer-day by decades, puts 0 on the left edge, and marks the 0.5 target', () => {
+    const two = tradeOffSvg([pt('r', 1, 0, 1), pt('r', 2, 0.1, 1), pt('r', 3, 1, 1), pt('r', 4, 10, 1)]);
+    const xs = attrs(two, 'circle').map((c) => Number(c.cx));
+    expect(xs[0]).toBe(70);
+    expect(xs[2]! - xs[1]!).toBeCloseTo(xs[3]! - xs[2]!, 0);
+    const target = attrs(two, 'line').find((l) => l.class === 'target')!;
+    expect(Number(target.x1)).toBeGreaterThan(xs[1]!);
+    expect(Number(target.x1)).toBeLessThan(xs[2]!);
+  });
+
   it('escapes text', () => {
     expect(tradeOffSvg([pt('a&b', 1, 1, 1)], 'A <title>')).toContain('A &lt;title&gt;');
     expect(tradeOffSvg([pt('a&b', 1, 1, 1)])).toContain('data-rule="a&amp;b"');

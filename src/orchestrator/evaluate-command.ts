@@ -12,7 +12,7 @@ import { tradeOffSvg } from '../evaluate/plot.js';
 import { replayRecordings } from '../evaluate/recordings.js';
 import { formatDataTable, formatTable, toDataJsonLine, toJsonLine } from '../evaluate/report.js';
 import { ruleSpecs } from '../evaluate/rule-specs.js';
-import { formatSweep, sweepThresholds, SWEEP_MAX_CUSTOMERS } from '../evaluate/sweep.js';
+import { formatSweep, sweepThresholds, SWEEP_MAX_CUSTOMERS, SWEEP_MAX_HOURS } from '../evaluate/sweep.js';
 import { engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
 import { simulatorOptionsFromConfig } from '../simulator/simulator.js';
@@ -83,14 +83,19 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
   const plotFile = ctx.options.plot;
   if (plotFile !== undefined) {
     const t2 = performance.now();
+    const simulated = { customers: Math.min(customers, SWEEP_MAX_CUSTOMERS), hours: Math.min(hours, SWEEP_MAX_HOURS), startMs: DEFAULT_START_MS, simulator };
     const points = await sweepThresholds({
-      files, pluginsDir: ctx.config.plugins.dir, settings: ctx.config.plugins.settings, engine, cooldownMs, sampleDays,
-      simulated: { customers: Math.min(customers, SWEEP_MAX_CUSTOMERS), hours, startMs: DEFAULT_START_MS, simulator }, signal: ctx.lifecycle.signal,
+      files, pluginsDir: ctx.config.plugins.dir, settings: ctx.config.plugins.settings, engine, cooldownMs, sampleDays, simulated, signal: ctx.lifecycle.signal,
+      onProgress: ({ readings, point }) => {
+        if (readings !== undefined) log.info({ readings }, 'threshold sweep progress');
+        if (point !== undefined) log.info({ rule: point.rule, value: point.value, recall: point.recall }, 'threshold sweep progress');
+      },
     });
     await writeFile(plotFile, tradeOffSvg(points));
     const seconds = (performance.now() - t2) / 1000;
     log.info({ durationMs: Math.round(seconds * 1000), points: points.length, file: plotFile }, 'threshold sweep finished');
-    process.stdout.write(`\n${formatSweep(points)}\nThreshold sweep: ${points.length} points in ${seconds.toFixed(1)} s (simulator: ${Math.min(customers, SWEEP_MAX_CUSTOMERS)} customers x ${hours} h); plot written to ${plotFile}\n`);
+    process.stdout.write(`\n${formatSweep(points)}\nThreshold sweep: ${points.length} points in ${seconds.toFixed(1)} s ` +
+      `(recordings${sampleDays === undefined ? '' : `, first ${sampleDays} days per customer`}; simulator: ${simulated.customers} customers x ${simulated.hours} h); plot written to ${plotFile}\n`);
   }
 
   const missed = [...evaluation.missed, ...(data?.missed ?? [])];

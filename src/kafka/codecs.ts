@@ -1,6 +1,6 @@
 // The compression codecs kafkajs lacks. kafkajs decodes only uncompressed and gzip batches: a
-// snappy, lz4 or zstd batch written by another producer (librdkafka, the Java client) threw
-// KafkaJSNotImplemented on every fetch, so the consumer crashed and its worker restarted forever
+// snappy, lz4 or zstd batch written by another producer (librdkafka, the Java client) failed
+// every fetch ("LZ4 compression" unsupported), so the consumer crashed and its worker restarted forever
 // without storing anything. createKafka registers these before building any client, so every
 // reader (workers, bench, tests) decodes what any Kafka producer writes.
 import { decompress as zstdDecompress } from 'fzstd';

@@ -101,18 +101,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   };
 }
 
-/** A TCP port nothing listens on right now (for an embedded server, or a URL where nothing answers). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 /** A temporary directory the `postgres` user can traverse (mkdtemp makes 0700 directories). */
 export async function tempDirForPostgres(): Promise<string> {

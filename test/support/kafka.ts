@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,6 +13,7 @@ import { createBootLogger, type Logger } from '../../src/log.js';
 import { kafkaCacheDir } from '../../src/kafka/artifacts.js';
 import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../../src/kafka/local-cluster.js';
 import { firstAnswering } from '../../src/kafka/probe.js';
+import { freePortRange } from './ports.js';
 
 /** The brokers a test run uses; stop() releases what startTestKafka started. */
 export interface TestKafka {
@@ -23,29 +23,7 @@ export interface TestKafka {
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** The first of `count` consecutive TCP ports nothing listens on right now. */
-export async function freePortRange(count = 1): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    // Port 0: the OS picks a free one; then check the ones after it.
-    const server = net.createServer();
-    const first = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
-    });
-    await new Promise((resolve) => server.close(resolve));
-    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => canListen(first + i + 1)));
-    if (first + count < 65536 && rest.every(Boolean)) return first;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
+export { freePortRange };
 
 /** Nodes of a throw-away cluster, and its first broker port (default: free ports); controllers follow the brokers. */
 export interface TempClusterChoice {

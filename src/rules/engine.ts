@@ -1,10 +1,12 @@
 // Runs the loaded plugins on one reading at a time, inside one worker thread: validators, the
-// table's limits (src/core/table-limits.ts), then event-time bookkeeping (watermark, late flag, due timers), stateless rules, stateful rules.
+// table's limits (src/core/table-limits.ts), then event-time bookkeeping (watermark, late flag,
+// due timers), stateless rules, stateful rules.
 // Every plugin call is isolated: a throw or an overrun of the time budget is counted and reported
-// to onPluginFailure. Validators fail closed: a validator that throws rejects the reading
-// (validator_failed:<id>) and is never disabled, since disabling it would let through what it
-// exists to stop; a slow one's verdict stands. A rule that fails is left out of that reading; one that throws N times in a
-// row is disabled (slowness alone never disables: it is mostly the machine, e.g. a GC pause).
+// to onPluginFailure. Validators fail closed: one that throws, or returns only after
+// rules.watchdogMs, rejects the reading (validator_failed:<id>); a validator is never disabled,
+// since that would let through what it exists to stop; one merely over its budget keeps its
+// verdict. A rule that fails is left out of that reading; one that throws N times in a row is
+// disabled (slowness alone never disables: it is mostly the machine, e.g. a GC pause).
 // Each reading is frozen before any plugin sees it, so no plugin can change the stored row or what
 // the next plugin sees; the contexts are frozen too (their fields are read-only getters).
 import { performance } from 'node:perf_hooks';

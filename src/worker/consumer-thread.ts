@@ -28,7 +28,7 @@ import { quarantineKey } from '../core/process-batch.js';
 import type { BatchResult, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
-import { startBatchConsumer, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
+import { startBatchConsumer, waitHeartbeating, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
 import { createPublisher, type Publisher } from '../kafka/producer.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.js';
 import { closeWorkerLogger, createWorkerLogger, type Logger } from '../log.js';
@@ -103,12 +103,7 @@ async function makeDurable(write: () => Promise<void>, control: ChunkControl, ta
       const delayMs = backoffDelay(task.config.retry, Math.min(attempt, 12));
       log.warn({ err, attempt, delayMs }, 'chunk not durable yet; retrying after backoff');
       // Keep the group membership while we wait, so the partition is not moved for nothing.
-      const until = Date.now() + delayMs;
-      while (Date.now() < until && !control.shouldAbandon()) {
-        await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
-        await control.heartbeat().catch(() => undefined);
-      }
-      if (control.shouldAbandon()) return false;
+      if (!(await waitHeartbeating(delayMs, control))) return false;
     }
   }
 }

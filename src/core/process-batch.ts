@@ -4,6 +4,7 @@
 import type { BatchSink, RuleEngine } from '../rules/engine.js';
 import { SeenInBatch } from '../rules/seen-in-batch.js';
 import { DecodeFailure, MAX_EVENT_TIME, decodeReading } from './decode.js';
+import { rejectOf } from './reject.js';
 import type { Anomaly, BatchResult, RawMessage } from './types.js';
 
 /**
@@ -45,19 +46,13 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
     if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
     const stalled = quarantine.size === 0 ? undefined : quarantine.get(quarantineKey(message.partition, message.offset));
     if (stalled !== undefined) {
-      out.rejects.push({
-        raw: message.value ?? EMPTY, reason: `${PLUGIN_TIMEOUT}:${stalled}`, validator: stalled,
-        detail: `plugin ${stalled} did not return on this message; its worker thread was terminated each time it was processed`,
-        topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: message.receivedAt,
-      });
+      out.rejects.push(rejectOf(message, `${PLUGIN_TIMEOUT}:${stalled}`,
+        `plugin ${stalled} did not return on this message; its worker thread was terminated each time it was processed`, stalled));
       continue;
     }
     const decoded = decodeReading(message.value, message.receivedAt, policy);
     if (decoded instanceof DecodeFailure) {
-      out.rejects.push({
-        raw: message.value ?? EMPTY, reason: decoded.reason, detail: decoded.detail, validator: decoded.stage,
-        topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: message.receivedAt,
-      });
+      out.rejects.push(rejectOf(message, decoded.reason, decoded.detail, decoded.stage));
     } else {
       engine.processReading(decoded, message, out, now);
     }
@@ -94,4 +89,3 @@ function mergeAnomalies(anomalies: Anomaly[]): Anomaly[] {
   return merged;
 }
 
-const EMPTY = Buffer.alloc(0);

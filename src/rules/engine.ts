@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config-schema.js';
 import type { DecodePolicy } from '../core/decode.js';
 import { LEVELS, SEVERITIES, type BatchResult, type Level, type RawMessage, type Reading } from '../core/types.js';
+import { rejectOf } from '../core/reject.js';
 import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from '../core/table-limits.js';
 import { PluginRuntimeError } from '../errors.js';
 import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulContext } from './contract.js';
@@ -422,10 +423,6 @@ export class RuleEngine {
   }
 }
 
-function rejectOf(m: RawMessage, reason: string, detail: string, validator: string) {
-  return { raw: m.value ?? EMPTY, reason, detail, validator, topic: m.topic, partition: m.partition, offset: m.offset, receivedAt: m.receivedAt };
-}
-const EMPTY = Buffer.alloc(0);
 
 /** Engine options from the app config (`rules.*`, `input.*`). */
 export function engineOptionsFromConfig(config: Pick<AppConfig, 'rules' | 'input'>, onPluginFailure?: (failure: PluginFailure) => void): EngineOptions {

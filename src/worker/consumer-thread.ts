@@ -24,7 +24,8 @@
 // that is the rows' fault (a data or constraint error) is not retried: the rows responsible
 // become rejects (store_rejected:<sqlstate>) and the rest is stored (src/store/isolating-writer.ts).
 import { threadId } from 'node:worker_threads';
-import { quarantineKey } from '../core/process-batch.js';
+import { quarantineKey, receiveTime } from '../core/process-batch.js';
+import { rejectOf } from '../core/reject.js';
 import type { BatchResult, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
@@ -183,10 +184,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       const refuse = (row: ReadingRow, error: StoreWriteError): Reject => {
         const m = chunkOf(row.partition).flatMap((c) => c.messages).find((x) => x.offset === row.offset)!;
         const cause = error.cause instanceof Error ? error.cause.message : error.message;
-        return {
-          raw: m.value ?? Buffer.alloc(0), reason: storeRejectReason(error), detail: `PostgreSQL refused the reading: ${cause}`, validator: 'store',
-          topic: m.topic, partition: row.partition, offset: row.offset, receivedAt: m.receivedAt > 0 && Number.isFinite(m.receivedAt) ? m.receivedAt : Date.now(),
-        };
+        return rejectOf({ ...m, receivedAt: receiveTime(m, Date.now()) }, storeRejectReason(error), `PostgreSQL refused the reading: ${cause}`, 'store');
       };
       // A partition given up meanwhile keeps the rest going: its rows are written anyway
       // (idempotently), but its offset is not committed, so its new owner writes them again.

@@ -5,6 +5,7 @@
 // (processing_failed, kept in rejected_readings and on the dead-letter topic with the error, to
 // be replayed once the bug is fixed), and the others are stored as if those were never sent.
 import { processBatch, receiveTime, type Quarantine } from '../core/process-batch.js';
+import { rejectOf } from '../core/reject.js';
 import type { BatchResult, RawMessage, Reject } from '../core/types.js';
 import type { RuleEngine } from '../rules/engine.js';
 
@@ -38,10 +39,8 @@ export function processIsolated(
       kept.push(message);
     } catch (error) {
       onFailure(error, message);
-      failed.push({
-        raw: message.value ?? Buffer.alloc(0), reason: PROCESSING_FAILED, detail: `the worker failed processing this message: ${describe(error)}`.slice(0, 1000),
-        validator: 'core', topic: message.topic, partition: message.partition, offset: message.offset, receivedAt: receiveTime(message, now),
-      });
+      failed.push(rejectOf({ ...message, receivedAt: receiveTime(message, now) }, PROCESSING_FAILED,
+        `the worker failed processing this message: ${describe(error)}`.slice(0, 1000), 'core'));
     }
     engine.rollback(partition);
   }

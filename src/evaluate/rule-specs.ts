@@ -6,15 +6,12 @@ import type { EpisodeKind } from '../simulator/types.js';
 /** How one rule is scored. */
 export interface RuleSpec {
   rule: string;
-  /**
-   * Injected kinds an alert of this rule may match. A sustained-high (-low) episode is also logged
-   * as tachycardia (bradycardia), so those two kinds cover every heart-rhythm episode.
-   */
+  /** Injected kinds an alert of this rule may match. */
   matches: readonly EpisodeKind[];
   /**
-   * How long an episode must go on before the rule can alert (ms): durationMs of the sustained
-   * rules, silenceMs plus the allowed lateness for signal-loss (its timer fires when the watermark
-   * passes), 0 for point rules. Recall counts only injected episodes at least this long.
+   * How long an episode must go on before the rule can alert (ms): durationMs of the episode rules,
+   * silenceMs plus the allowed lateness for signal-loss (its timer fires when the watermark passes).
+   * Recall counts only injected episodes at least this long.
    */
   windowMs: number;
   /** Most median detection delay allowed: windowMs + 5 s. */
@@ -40,10 +37,8 @@ const num = (options: Readonly<Record<string, unknown>>, key: string): number =>
 
 /** Specs of the shipped rules that report anomalies, by id; windows come from the effective options. */
 const SHIPPED: Record<string, (o: Readonly<Record<string, unknown>>, allowedLatenessMs: number) => Omit<RuleSpec, 'rule' | 'delayLimitMs' | 'scored'>> = {
-  bradycardia: () => ({ matches: ['bradycardia'], windowMs: 0, recallTarget: RECALL_TARGET }),
-  tachycardia: () => ({ matches: ['tachycardia'], windowMs: 0, recallTarget: RECALL_TARGET }),
-  'sustained-high': (o) => ({ matches: ['sustained-high'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
-  'sustained-low': (o) => ({ matches: ['sustained-low'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  bradycardia: (o) => ({ matches: ['bradycardia'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  tachycardia: (o) => ({ matches: ['tachycardia'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
   'signal-loss': (o, lateness) => ({ matches: ['signal-loss'], windowMs: num(o, 'silenceMs') + lateness, recallTarget: RECALL_TARGET }),
   // Any heart-rhythm episode is a real change from the customer's baseline; no recall target.
   'baseline-shift': (o) => ({ matches: ['bradycardia', 'tachycardia'], windowMs: num(o, 'minDurationMs'), recallTarget: null }),

@@ -14,24 +14,27 @@ const range = (from: number, to: number, step = 10) => Array.from({ length: Math
 /** Interleaves readings by event time, as a partition would receive them. */
 const merged = (...lists: TestReading[][]) => lists.flat().sort((a, b) => Number(a.at) - Number(b.at));
 
-describe('signal-loss by default: only after an abnormal reading', () => {
+describe('signal-loss by default: only after a minute of abnormal readings', () => {
+  const minute = range(0, 60);
   ruleTester(signalLoss, {
     valid: [
-      { name: 'the watch taken off at 70 bpm', readings: merged(at('A', [0, 10]), at('B', range(0, 300))) },
-      { name: 'the watch taken off at 140 bpm while exercising', readings: merged(at('A', [0, 10], 140, { activity: 'exercise' }), at('B', range(0, 300))) },
-      { name: 'the watch taken off at 140 bpm with 120 steps a minute', readings: merged(at('A', [0, 10], 140, { steps: 120 }), at('B', range(0, 300))) },
-      { name: 'exactly 45 and 130 bpm are not abnormal', readings: merged(at('A', [0, 10], 45), at('C', [0, 10], 130), at('B', range(0, 300))) },
+      { name: 'the watch taken off at 70 bpm', readings: merged(at('A', minute), at('B', range(0, 300))) },
+      { name: 'the watch taken off at 140 bpm while exercising', readings: merged(at('A', minute, 140, { activity: 'exercise' }), at('B', range(0, 300))) },
+      { name: 'the watch taken off at 140 bpm with 120 steps a minute', readings: merged(at('A', minute, 140, { steps: 120 }), at('B', range(0, 300))) },
+      { name: 'exactly 50 and 110 bpm are not abnormal', readings: merged(at('A', minute, 50), at('C', minute, 110), at('B', range(0, 300))) },
+      { name: 'abnormal for 50 s only', readings: merged(at('A', [0], 70), at('A', range(10, 60), 140), at('B', range(0, 300))) },
+      { name: 'abnormal before an earlier silence does not count after it', readings: merged(at('A', [0, 30, 100, 130], 140), at('B', range(0, 300))) },
     ],
     invalid: [
       {
-        name: 'silent after 44 bpm',
-        readings: merged(at('A', [0, 10], 44), at('B', range(0, 300))),
-        expect: [{ customerId: 'A', episodeStart: T + 10 * S, episodeEnd: null }],
+        name: 'silent after a minute below 50 bpm',
+        readings: merged(at('A', minute, 49), at('B', range(0, 300))),
+        expect: [{ customerId: 'A', episodeStart: T + 60 * S, episodeEnd: null }],
       },
       {
-        name: 'silent after 131 bpm at rest, then readings resume',
-        readings: merged(at('A', [0, 10], 131, { activity: 'rest' }), at('A', [300]), at('B', range(0, 300))),
-        expect: [{ customerId: 'A', episodeStart: T + 10 * S, episodeEnd: null }, { customerId: 'A', episodeEnd: T + 300 * S }],
+        name: 'silent after a minute above 110 bpm at rest, then readings resume',
+        readings: merged(at('A', minute, 111, { activity: 'rest' }), at('A', [300]), at('B', range(0, 300))),
+        expect: [{ customerId: 'A', episodeStart: T + 60 * S, episodeEnd: null }, { customerId: 'A', episodeEnd: T + 300 * S }],
       },
     ],
   });

@@ -2,8 +2,9 @@
 // its start, end, duration and peak (the anchor people live with: Apple Watch and Fitbit notify a
 // high rate sustained for about 10 minutes while inactive). Activity comes from the device's steps
 // or activity label; a device that sends neither is judged by how the run began (see
-// src/rules/likely-activity.ts): an abrupt onset from the wearer's resting rate alerts, a gradual
-// climb is taken for exercise unless it lasts longer than any workout (likelyActiveForMs).
+// src/rules/likely-activity.ts): an abrupt onset (from the wearer's resting rate, or a jump of
+// abruptRiseBpm within abruptOnsetMs) alerts, a gradual climb is taken for exercise unless it lasts
+// longer than any workout (likelyActiveForMs).
 import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
 import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
 import { defineRule, stateful, z } from '../src/rules/index.js';
@@ -20,6 +21,9 @@ interface State {
   readonly restingBpm: number;
   /** Event time of the latest calm reading. */
   readonly calmAt: number;
+  /** A recent low reading (bpm, event time): the lowest since it, or the newest once it is older than the onset window. */
+  readonly lowBpm: number;
+  readonly lowAt: number;
   readonly run: HighRun | null;
 }
 
@@ -47,6 +51,8 @@ export default defineRule({
       abruptOnsetMs: z.number().int().positive().default(30_000),
       /** A calm reading is at most this far above the resting rate (and this far below aboveBpm). */
       calmMarginBpm: z.number().positive().default(20),
+      /** Without steps or activity: a run whose first reading is this far above a reading within abruptOnsetMs began abruptly. */
+      abruptRiseBpm: z.number().positive().default(30),
       /** Without steps or activity: a gradual run this long is reported even so (longer than a workout). */
       likelyActiveForMs: z.number().int().positive().default(2 * 60 * 60_000),
     }).refine((o) => o.aboveBpm <= o.criticalAboveBpm, { message: 'aboveBpm must not exceed criticalAboveBpm' }),
@@ -76,20 +82,24 @@ export default defineRule({
         }
         const restingBpm = nextRestingBpm(state?.restingBpm, bpm);
         const calmAt = isCalm(bpm, restingBpm, o.aboveBpm, o.calmMarginBpm) ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
+        const recentLow = state !== null && t - state.lowAt <= o.abruptOnsetMs;
+        const lowBpm = recentLow && state.lowBpm < bpm ? state.lowBpm : bpm;
+        const lowAt = lowBpm === bpm ? t : state!.lowAt;
         let run = state?.run ?? null;
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
         if (!high) {
           if (run !== null) run = endRun(run, ctx, policy, movement === 'active' ? 'activity' : 'recovered');
-          return { restingBpm, calmAt, run };
+          return { restingBpm, calmAt, lowBpm, lowAt, run };
         }
         if (run === null) {
-          const onset: Onset = movement === 'inactive' ? 'at-rest' : t - (state?.calmAt ?? Number.NEGATIVE_INFINITY) <= o.abruptOnsetMs ? 'abrupt' : 'gradual';
+          const abrupt = t - (state?.calmAt ?? Number.NEGATIVE_INFINITY) <= o.abruptOnsetMs || (recentLow && bpm - state.lowBpm >= o.abruptRiseBpm);
+          const onset: Onset = movement === 'inactive' ? 'at-rest' : abrupt ? 'abrupt' : 'gradual';
           run = { start: t, last: t, extreme: bpm, reported: false, onset };
         } else {
           // The device saying "at rest" during a run taken for exercise makes it unexplained.
           run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), onset: movement === 'inactive' ? 'at-rest' : run.onset };
         }
-        return { restingBpm, calmAt, run: confirmRun(run, ctx, policy) };
+        return { restingBpm, calmAt, lowBpm, lowAt, run: confirmRun(run, ctx, policy) };
       },
       onTimer(state, ctx) {
         return state === null || state.run === null ? state : { ...state, run: endRun(state.run, ctx, policy, 'gap') };

@@ -2,9 +2,9 @@
 // its start, end, duration and peak (the anchor people live with: Apple Watch and Fitbit notify a
 // high rate sustained for about 10 minutes while inactive). Activity comes from the device's steps
 // or activity label; a device that sends neither is judged by how the run began (see
-// src/rules/likely-activity.ts): an abrupt onset (from the wearer's resting rate, or a jump of
-// abruptRiseBpm within abruptOnsetMs) alerts, a gradual climb is taken for exercise unless it lasts
-// longer than any workout (likelyActiveForMs).
+// src/rules/likely-activity.ts): an abrupt onset (above aboveBpm within abruptOnsetMs of a calm
+// reading, or abruptRiseBpm above one of the two readings before it) alerts, a gradual climb is
+// taken for exercise unless it lasts longer than any workout (likelyActiveForMs).
 import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
 import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
 import { defineRule, stateful, z } from '../src/rules/index.js';
@@ -21,9 +21,11 @@ interface State {
   readonly restingBpm: number;
   /** Event time of the latest calm reading. */
   readonly calmAt: number;
-  /** A recent low reading (bpm, event time): the lowest since it, or the newest once it is older than the onset window. */
-  readonly lowBpm: number;
-  readonly lowAt: number;
+  /** The two readings before this one (bpm, event time), newest first: the rise into a run. */
+  readonly prevBpm: number;
+  readonly prevAt: number;
+  readonly prev2Bpm: number;
+  readonly prev2At: number;
   readonly run: HighRun | null;
 }
 
@@ -51,7 +53,9 @@ export default defineRule({
       abruptOnsetMs: z.number().int().positive().default(30_000),
       /** A calm reading is at most this far above the resting rate (and this far below aboveBpm). */
       calmMarginBpm: z.number().positive().default(20),
-      /** Without steps or activity: a run whose first reading is this far above a reading within abruptOnsetMs began abruptly. */
+      /** A reading at or below this is calm whatever the resting rate. */
+      calmBelowBpm: z.number().positive().default(80),
+      /** Without steps or activity: a run whose first reading rose this much above either of the two readings before it (within abruptOnsetMs) began abruptly. */
       abruptRiseBpm: z.number().positive().default(30),
       /** Without steps or activity: a gradual run this long is reported even so (longer than a workout). */
       likelyActiveForMs: z.number().int().positive().default(2 * 60 * 60_000),
@@ -81,25 +85,24 @@ export default defineRule({
           return run === state.run ? state : { ...state, run };
         }
         const restingBpm = nextRestingBpm(state?.restingBpm, bpm);
-        const calmAt = isCalm(bpm, restingBpm, o.aboveBpm, o.calmMarginBpm) ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
-        const recentLow = state !== null && t - state.lowAt <= o.abruptOnsetMs;
-        const lowBpm = recentLow && state.lowBpm < bpm ? state.lowBpm : bpm;
-        const lowAt = lowBpm === bpm ? t : state!.lowAt;
+        const calmAt = isCalm(bpm, restingBpm, o) ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
+        const history = { prevBpm: bpm, prevAt: t, prev2Bpm: state?.prevBpm ?? bpm, prev2At: state?.prevAt ?? t };
         let run = state?.run ?? null;
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
         if (!high) {
           if (run !== null) run = endRun(run, ctx, policy, movement === 'active' ? 'activity' : 'recovered');
-          return { restingBpm, calmAt, lowBpm, lowAt, run };
+          return { restingBpm, calmAt, ...history, run };
         }
         if (run === null) {
-          const abrupt = t - (state?.calmAt ?? Number.NEGATIVE_INFINITY) <= o.abruptOnsetMs || (recentLow && bpm - state.lowBpm >= o.abruptRiseBpm);
+          const rose = (before: number, at: number) => t - at <= o.abruptOnsetMs && bpm - before >= o.abruptRiseBpm;
+          const abrupt = state !== null && (t - state.calmAt <= o.abruptOnsetMs || rose(state.prevBpm, state.prevAt) || rose(state.prev2Bpm, state.prev2At));
           const onset: Onset = movement === 'inactive' ? 'at-rest' : abrupt ? 'abrupt' : 'gradual';
           run = { start: t, last: t, extreme: bpm, reported: false, onset };
         } else {
           // The device saying "at rest" during a run taken for exercise makes it unexplained.
           run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), onset: movement === 'inactive' ? 'at-rest' : run.onset };
         }
-        return { restingBpm, calmAt, lowBpm, lowAt, run: confirmRun(run, ctx, policy) };
+        return { restingBpm, calmAt, ...history, run: confirmRun(run, ctx, policy) };
       },
       onTimer(state, ctx) {
         return state === null || state.run === null ? state : { ...state, run: endRun(state.run, ctx, policy, 'gap') };

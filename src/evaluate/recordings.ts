@@ -21,6 +21,7 @@ import { RuleEngine, type EngineOptions } from '../rules/engine.js';
 import type { LoadedPlugin } from '../rules/loader.js';
 import { setImmediate } from 'node:timers/promises';
 import { detectionCollector, type Detection } from './replay.js';
+import { TrafficProfile, type TrafficFigures } from './traffic-profile.js';
 
 const DAY_MS = 86_400_000;
 const TOPIC = 'evaluate-data';
@@ -55,6 +56,8 @@ export interface RecordingsResult {
   /** Readings skipped by the parsers (rows or records that cannot be a reading). */
   skipped: number;
   variants: VariantResult[];
+  /** What the recorded readings look like (for the side-by-side with the simulator). */
+  traffic: TrafficFigures;
 }
 
 /** Options of replayRecordings. */
@@ -98,6 +101,7 @@ export async function replayRecordings(files: readonly string[], variants: reado
   const keep = results.map((r) => detectionCollector(r.detections));
   const partitions = new Map<string, { partition: number; offset: number }>();
   const customerDays = new Set<string>();
+  const traffic = new TrafficProfile();
   let readings = 0;
 
   const merged = mergeByTime(streams);
@@ -110,6 +114,7 @@ export async function replayRecordings(files: readonly string[], variants: reado
       offset: String(place.offset++), receivedAt: r.timeMs + RECEIVE_DELAY_MS,
     };
     customerDays.add(customerDayOf(r.customerId, r.timeMs));
+    traffic.add(r.customerId, r.timeMs, r.heartRate);
     readings += 1;
     for (let i = 0; i < engines.length; i++) {
       const out = processBatch([raw], engines[i]!, raw.receivedAt);
@@ -124,5 +129,5 @@ export async function replayRecordings(files: readonly string[], variants: reado
     }
   }
   for (const engine of engines) engine.commit();
-  return { readings, customers: partitions.size, customerDays, skipped, variants: results };
+  return { readings, customers: partitions.size, customerDays, skipped, variants: results, traffic: traffic.figures() };
 }

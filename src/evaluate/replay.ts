@@ -7,6 +7,7 @@ import { RuleEngine, type EngineOptions } from '../rules/engine.js';
 import type { LoadedPlugin } from '../rules/loader.js';
 import { setImmediate } from 'node:timers/promises';
 import { simulateSpan, type SpanOptions } from '../simulator/span.js';
+import { TrafficProfile, type TrafficFigures } from './traffic-profile.js';
 import type { EpisodeRecord } from '../simulator/types.js';
 
 /** What to replay: the simulated span, and the rules with the engine settings the workers would use. */
@@ -52,6 +53,8 @@ export interface ReplayResult {
   detections: Detection[];
   /** Injected episodes, `end` clipped to the span. */
   episodes: EpisodeRecord[];
+  /** What the simulated readings outside injected episodes look like (for the side-by-side with recordings). */
+  traffic: TrafficFigures;
 }
 
 const TOPIC = 'evaluate';
@@ -105,6 +108,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let messages = 0, rejects = 0;
 
   const keep = detectionCollector(detections);
+  const traffic = new TrafficProfile();
 
   for (const batch of simulateSpan({ ...span, batchSize: 10_000 })) {
     for (const e of batch.episodes) episodes.push(e.end > endMs ? { ...e, end: endMs } : e);
@@ -115,6 +119,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
         value: m.value, key: null, topic: TOPIC, partition, offset: String(offsets[partition]!++), receivedAt: m.eventTime + receiveDelayMs,
       };
       const out = processBatch([raw], engine, raw.receivedAt);
+      // Heart rates of everyday traffic only: injected episodes are there to be found, not part of
+      // what people do; every message counts for the gaps between a device's messages.
+      traffic.add(m.key, m.eventTime, m.kind === 'valid' && m.injected !== true ? m.heartRate : null);
       messages++;
       rejects += out.rejects.length;
       for (const a of out.anomalies) keep(a, m.eventTime);
@@ -125,5 +132,5 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     await setImmediate();
     signal?.throwIfAborted();
   }
-  return { startMs: span.startMs, endMs, customers: span.customers ?? 1000, messages, rejects, detections, episodes };
+  return { startMs: span.startMs, endMs, customers: span.customers ?? 1000, messages, rejects, detections, episodes, traffic: traffic.figures() };
 }

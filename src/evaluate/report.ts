@@ -41,7 +41,7 @@ export function formatTable(e: Evaluation): string {
     '',
     `Alerts, as the pipeline publishes them: per customer and rule, an anomaly (a reading, or an episode by its start) less than ${e.cooldownMs / 1000} s (alerts.cooldownMs) after the previous one is not alerted again.`,
     `An alert matches an injected episode of a listed kind when it starts before the episode ends and ends at most ${e.toleranceMs / 1000} s before it starts; one matching none is false.`,
-    'Episodes: injected ones at least the rule\'s window long that could be seen before the span ended. Delay: first matching alert\'s emission (event time) minus the episode start.',
+    'Episodes: injected ones at least the rule\'s window (+ 15 s, the longest interval between readings) long that could be seen before the span ended. Delay: first matching alert\'s emission (event time) minus the episode start.',
     'Recall with movement: on devices that send an activity or a step count (target 0.99); without: on devices that send neither, where activity is inferred (target 0.9).',
     'Delay limit: the rule\'s window (signal-loss: silence plus the allowed lateness, after which its timer fires) plus 5 s.',
     '',

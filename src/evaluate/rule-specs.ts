@@ -24,6 +24,12 @@ export interface RuleSpec {
   scored: boolean;
 }
 
+/**
+ * An episode counts for recall when it lasts the rule's window plus this: the longest interval
+ * between two readings of a simulated device (15 s), so that readings can show the whole window.
+ */
+export const SAMPLING_SLACK_MS = 15_000;
+
 /** Slack on every rule's delay target: one reading interval and a half. */
 export const DELAY_SLACK_MS = 5_000;
 /** Recall target of the rules each injected heart-rhythm or signal-loss episode is named after. */

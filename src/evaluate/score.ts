@@ -4,7 +4,8 @@
 import { groupAlerts, type AlertGroup } from '../rules/alert-policy.js';
 import type { EpisodeKind, EpisodeRecord } from '../simulator/types.js';
 import type { Detection, ReplayResult } from './replay.js';
-import { FALSE_ALERTS_TARGET, type RuleSpec } from './rule-specs.js';
+import type { TrafficFigures } from './traffic-profile.js';
+import { FALSE_ALERTS_TARGET, SAMPLING_SLACK_MS, type RuleSpec } from './rule-specs.js';
 
 /** How anomalies are grouped and matched. */
 export interface ScoreSettings {
@@ -77,6 +78,8 @@ export interface Evaluation {
   /** Every missed target, in words; empty when all are met. */
   missed: string[];
   passed: boolean;
+  /** What the simulated readings looked like. */
+  traffic: TrafficFigures;
 }
 
 /**
@@ -116,9 +119,9 @@ function scoreRule(spec: RuleSpec, detections: readonly Detection[], episodes: r
   const alertsByCustomer = indexByCustomer(alerts);
 
   const falseAlerts = alerts.filter((a) => !(relevant.get(a.customerId) ?? []).some((e) => overlaps(a, e, tolerance))).length;
-  // Recall counts the episodes the rule could have caught: at least its window long, and started
-  // early enough for the delay limit to pass before the span ends.
-  const eligible = episodes.filter((e) => kinds.has(e.kind) && e.end - e.start >= spec.windowMs && e.start + spec.delayLimitMs <= replay.endMs);
+  // Recall counts the episodes the rule could have caught: long enough for readings to show its
+  // window, and started early enough for the delay limit to pass before the span ends.
+  const eligible = episodes.filter((e) => kinds.has(e.kind) && e.end - e.start >= spec.windowMs + SAMPLING_SLACK_MS && e.start + spec.delayLimitMs <= replay.endMs);
   const delays: number[] = [];
   const found = { with: [0, 0], without: [0, 0] };
   for (const e of eligible) {
@@ -177,6 +180,6 @@ export function score(replay: ReplayResult, specs: readonly RuleSpec[], settings
   return {
     startMs: replay.startMs, endMs: replay.endMs, customers: replay.customers, customerDays, messages: replay.messages, rejects: replay.rejects,
     cooldownMs, toleranceMs, rules, flatline: { injected: flatlines.length, overlapped }, falsePerCustomerDay,
-    falseAlertsTarget: FALSE_ALERTS_TARGET, missed, passed: missed.length === 0,
+    falseAlertsTarget: FALSE_ALERTS_TARGET, missed, passed: missed.length === 0, traffic: replay.traffic,
   };
 }

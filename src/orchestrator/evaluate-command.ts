@@ -13,6 +13,7 @@ import { replayRecordings } from '../evaluate/recordings.js';
 import { formatDataTable, formatTable, toDataJsonLine, toJsonLine } from '../evaluate/report.js';
 import { ruleSpecs } from '../evaluate/rule-specs.js';
 import { formatSweep, sweepThresholds, SWEEP_MAX_CUSTOMERS, SWEEP_MAX_HOURS } from '../evaluate/sweep.js';
+import { formatProfiles } from '../evaluate/traffic-profile.js';
 import { engineOptionsFromConfig } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
 import { simulatorOptionsFromConfig } from '../simulator/simulator.js';
@@ -77,7 +78,9 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
     const rules = ruleSpecs(plugins, engine.allowedLatenessMs).map((s) => s.rule);
     data = scoreData(result, 0, rules, { files, cooldownMs, sampleDays });
     log.info({ durationMs: Math.round(performance.now() - t1), readings: result.readings }, 'recordings evaluated');
-    process.stdout.write(`\n${formatDataTable(data, evaluation)}\n${toDataJsonLine(data)}\n`);
+    process.stdout.write(`\n${formatDataTable(data, evaluation)}\n\n${formatProfiles(evaluation.traffic, result.traffic)}\n` +
+      'Traffic: the simulator (heart rates outside injected episodes) next to the recordings; if they differ much, its recall predicts little about them.\n' +
+      `${toDataJsonLine(data)}\n`);
   }
 
   const plotFile = ctx.options.plot;

@@ -26,13 +26,24 @@ export function nextRestingBpm(resting: number | undefined, bpm: number): number
   return bpm < resting ? resting - 0.18 : resting + 0.02;
 }
 
+/** What makes a reading calm. */
+export interface CalmSettings {
+  /** The high-rate threshold (tachycardia's aboveBpm). */
+  readonly aboveBpm: number;
+  /** Calm: within this of the resting rate, and at least this below the threshold. */
+  readonly calmMarginBpm: number;
+  /** Calm whatever the resting rate. */
+  readonly calmBelowBpm: number;
+}
+
 /**
- * A reading is "calm" when it is within `marginBpm` of the wearer's resting rate (and at least
- * `marginBpm` below the threshold, so a resting rate learnt during a workout cannot make a workout
- * calm). A run above the threshold that starts within the onset window of a calm reading began
- * abruptly: from rest to a high rate in a few beats, as paroxysmal tachycardias do; exercise takes
- * the heart there over minutes.
+ * A reading is "calm" at or below calmBelowBpm, or within calmMarginBpm of the wearer's resting
+ * rate (for people whose resting rate is high) but at least calmMarginBpm below the threshold, so a
+ * resting rate learnt during a workout cannot make a workout calm. A run above the threshold that
+ * starts within the onset window of a calm reading began abruptly: from rest to a high rate in a
+ * few beats, as paroxysmal tachycardias do; exercise takes the heart there over minutes (in the
+ * recordings, a rise from 90 to above 110 bpm took over a minute in nearly nine of ten cases).
  */
-export function isCalm(bpm: number, restingBpm: number, thresholdBpm: number, marginBpm: number): boolean {
-  return bpm <= Math.min(restingBpm + marginBpm, thresholdBpm - marginBpm);
+export function isCalm(bpm: number, restingBpm: number, s: CalmSettings): boolean {
+  return bpm <= Math.max(s.calmBelowBpm, Math.min(restingBpm + s.calmMarginBpm, s.aboveBpm - s.calmMarginBpm));
 }

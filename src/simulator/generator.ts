@@ -11,6 +11,9 @@ import { Random } from './random.js';
 import { ACTIVITIES, type EpisodeRecord, type SimMessage } from './types.js';
 import { ACTIVITY_LABELS, assignMovement, STEP_COUNTS, stepsPerMinute, WearModel, type DeviceRealism } from './wear.js';
 
+/** Slots per reading of a consumer device on average: 0.48 x 1 + 0.28 x 2 + 0.24 x 3. */
+export const MEAN_SLOTS_PER_READING = 1.76;
+
 /**
  * Whether a consumer device skips this slot. The recordings' readings are 5, 10 or 15 s apart in
  * the ratio 48 : 28 : 24, so after a reading the next slot sends with chance 0.48, the one after
@@ -131,6 +134,8 @@ export class ReadingGenerator {
       return { key: customerId, value, kind: 'out_of_range', eventTime: t, heartRate: impossible, activity };
     }
     const value = this.encoder.value(customerId, t, epoch, heartRate, deviceId, sentActivity, steps);
-    return { key: customerId, value, kind: 'valid', eventTime: t, heartRate, activity };
+    return code === NO_EPISODE
+      ? { key: customerId, value, kind: 'valid', eventTime: t, heartRate, activity }
+      : { key: customerId, value, kind: 'valid', eventTime: t, heartRate, activity, injected: true };
   }
 }

@@ -3,7 +3,7 @@
 import type { AppConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { EpisodeLog } from './episode-log.js';
-import { ReadingGenerator } from './generator.js';
+import { MEAN_SLOTS_PER_READING, ReadingGenerator } from './generator.js';
 import type { EpisodeRecord, SimMessage } from './types.js';
 import { DEVICE_REALISMS, type DeviceRealism } from './wear.js';
 
@@ -24,9 +24,9 @@ export interface SimulatorOptions {
   /** Share of readings with an epoch-ms timestamp instead of ISO-8601 text (default 0.1). */
   epochTimestampShare?: number;
   /**
-   * consumer (default): devices taken off the wrist at times, readings 0.5 to 1.5 intervals apart
-   * (about 0.9 on average), half of them reporting no movement; ideal: always worn, one reading
-   * every interval, each labelled with its activity.
+   * consumer (default): devices taken off the wrist at times, readings 1, 2 or 3 slots apart (a
+   * slot is intervalMs / 1.76: 5, 10 or 15 s for an interval of 8.8 s), half of them reporting no
+   * movement; ideal: always worn, one reading every interval, each labelled with its activity.
    */
   devices?: DeviceRealism;
   /** JSON-lines file of the injected episodes (replaced at start). */
@@ -96,9 +96,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   check(shares.anomalyShare + shares.faultShare <= 1, 'faultShare', shares.faultShare, 'at most 1 - anomalyShare');
   check(shares.outOfRangeShare + shares.malformedShare <= 1, 'malformedShare', shares.malformedShare, 'at most 1 - outOfRangeShare');
 
-  // Consumer devices send on about one slot in two (generator.ts): their slots come twice as often,
-  // so that a customer's readings are still about intervalMs apart on average (5-15 s for 10 s).
-  const slotsPerReading = devices === 'consumer' ? 2 : 1;
+  // Consumer devices skip slots (generator.ts): their slots come MEAN_SLOTS_PER_READING times as
+  // often, so that a worn device still sends one reading per intervalMs on average.
+  const slotsPerReading = devices === 'consumer' ? MEAN_SLOTS_PER_READING : 1;
   const slotMs = 1000 / (rate * slotsPerReading);
   const intervalMs = (customers * 1000) / rate;
   const log = new EpisodeLog({ file: options.episodeLog, keep: options.keepEpisodes, onEpisode: options.onEpisode });

@@ -27,6 +27,8 @@ export interface SimMessage {
   heartRate: number;
   /** The activity the message was built from. */
   activity: Activity;
+  /** True when an injected episode or fault shaped the reading (absent: none did). */
+  injected?: boolean;
 }
 
 /**

@@ -26,16 +26,16 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * Off-wrist spells while awake, per day and their length in minutes: the recordings have about two
- * gaps of 1-5 minutes, one and a half of 5-60 minutes and one over an hour per customer-day
- * (nights without the watch included).
+ * gaps of 1-5 minutes, one and three quarters of 5-60 minutes and one over an hour per
+ * customer-day (nights without the watch included), and readings for about 15 hours a day.
  */
 const OFF_SPELLS: ReadonlyArray<{ perDay: number; minutes: readonly [number, number] }> = [
-  { perDay: 2, minutes: [1, 5] },
-  { perDay: 1.5, minutes: [5, 60] },
-  { perDay: 0.5, minutes: [60, 150] },
+  { perDay: 2.5, minutes: [1, 5] },
+  { perDay: 1.2, minutes: [5, 60] },
+  { perDay: 0.7, minutes: [60, 240] },
 ];
 /** Share of nights the watch stays off (on the charger) from bedtime to waking. */
-const NIGHT_OFF_SHARE = 0.2;
+const NIGHT_OFF_SHARE = 0.6;
 
 /** Assigns each customer's device what it reports about movement. */
 export function assignMovement(pop: Population, rnd: Random, devices: DeviceRealism): void {

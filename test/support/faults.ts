@@ -15,6 +15,7 @@ import { runCli, type RunningApp } from './app.js';
 import { publish } from './pipeline.js';
 import { createTestDatabase, openPool, silentLog, testConfig, type TestDatabase } from './database.js';
 import { javaProcessesUsing, memoryLogger, startTempCluster, uniqueGroup, uniqueTopic } from './kafka.js';
+import { waitUntil } from './poll.js';
 
 /** What a test produced: the messages, and how many of them are valid readings or bad input. */
 export interface KnownTraffic {
@@ -135,17 +136,6 @@ export async function readingCount(pool: pg.Pool): Promise<number> {
     return rows[0]!.n;
   } catch {
     return 0;
-  }
-}
-
-/** Polls `probe` until it returns a value, or throws after timeoutMs naming what was awaited. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string), pollMs = 100): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

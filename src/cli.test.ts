@@ -1,6 +1,7 @@
-// The command line: files after `replay` are its operands; other commands still refuse stray words.
-import { describe, expect, it } from 'vitest';
-import { parseArgs } from './cli.js';
+// The command line: files after `replay` are its operands; other commands still refuse stray words;
+// `--help` after a command prints that command's usage, not the global one.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main, parseArgs } from './cli.js';
 import { UsageError } from './errors.js';
 
 describe('parseArgs', () => {
@@ -13,5 +14,39 @@ describe('parseArgs', () => {
 
   it('refuses a word after a command that takes none', () => {
     expect(() => parseArgs(['scenario', 'a.csv'])).toThrow(UsageError);
+  });
+});
+
+describe('--help', () => {
+  afterEach(() => { vi.restoreAllMocks(); });
+
+  /** Runs main() and returns its exit code and what it printed on stdout. */
+  async function printed(argv: string[]): Promise<{ code: number; out: string }> {
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
+    const code = await main(argv);
+    return { code, out };
+  }
+
+  it('alone lists every command and the config flags', async () => {
+    const { code, out } = await printed(['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Usage: heartbeat <command> \[flags\]/);
+    for (const command of ['start', 'consume', 'replay', 'evaluate']) expect(out).toContain(`\n  ${command} `);
+    expect(out).toContain('--log-level <value>');
+  });
+
+  it.each([['evaluate', '--help'], ['replay', '-h'], ['help', 'kafka'], ['scenario', '--help']])('%s %s prints that command\'s own usage', async (...argv) => {
+    const command = argv[0] === 'help' ? argv[1]! : argv[0]!;
+    const { code, out } = await printed(argv);
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^Usage: heartbeat ${command} \\[flags\\]`));
+    expect(out).not.toContain('Commands:');
+    expect(out).not.toContain('--log-level');
+  });
+
+  it('shows a command\'s own flags and operands', async () => {
+    expect((await printed(['evaluate', '--help'])).out).toContain('--customers <n>  simulated customers');
+    expect((await printed(['replay', '--help'])).out).toMatch(/^Usage: heartbeat replay \[flags\] <file>\.\.\.\n/);
   });
 });

@@ -98,24 +98,42 @@ const commands: Record<string, Command> = {
   },
 };
 
+/** A command's own flags, one line each, indented by `indent`. */
+function flagLines(cmd: Command, indent: string): string[] {
+  return Object.entries(cmd.flags ?? {}).map(([flag, doc]) => {
+    // A doc may open with its value's name ('<id> ...'); otherwise the value is a number.
+    const [, value = '<n>', text = doc] = /^(<[^>]+>) (.*)$/s.exec(doc) ?? [];
+    return `${indent}${flag} ${value}  ${text}`;
+  });
+}
+
+/** One command's help (`heartbeat <command> --help`). */
+function commandUsage(name: string, cmd: Command): string {
+  return [
+    `Usage: heartbeat ${name} [flags]${cmd.operands === undefined ? '' : ` ${cmd.operands}`}`,
+    '',
+    cmd.summary,
+    ...(cmd.flags === undefined ? [] : ['', 'Flags:', ...flagLines(cmd, '  ')]),
+    '',
+    'Every configuration key is also a flag (they override env vars and config files): heartbeat --help lists them.',
+  ].join('\n');
+}
+
+/** The help of every command (`heartbeat --help`). */
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const lines = [
     'Usage: heartbeat <command> [flags]',
     '',
     'Commands:',
-    ...Object.entries(commands).flatMap(([name, cmd]) => [
-      `  ${name.padEnd(width)}  ${cmd.summary}`,
-      ...(cmd.operands === undefined ? [] : [`  ${''.padEnd(width)}    heartbeat ${name} [flags] ${cmd.operands}`]),
-      ...Object.entries(cmd.flags ?? {}).map(([flag, doc]) => {
-        // A doc may open with its value's name ('<id> ...'); otherwise the value is a number.
-        const [, value = '<n>', text = doc] = /^(<[^>]+>) (.*)$/s.exec(doc) ?? [];
-        return `  ${''.padEnd(width)}    ${flag} ${value}  ${text}`;
-      }),
+    ...Object.entries(commands).flatMap(([command, c]) => [
+      `  ${command.padEnd(width)}  ${c.summary}`,
+      ...(c.operands === undefined ? [] : [`  ${''.padEnd(width)}    heartbeat ${command} [flags] ${c.operands}`]),
+      ...flagLines(c, `  ${''.padEnd(width)}    `),
     ]),
     '',
     'Flags:',
-    '  --help, -h  Show this help',
+    '  --help, -h  Show this help (after a command: that command\'s help)',
     '  Every configuration key is also a flag (they override env vars and config files):',
     ...configFlags().map(({ flag, doc }) => `  ${flag} <value>  ${doc}`),
     '',
@@ -166,11 +184,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   let loaded: LoadedConfig;
   try {
     parsed = parseArgs(argv);
-    if (parsed.help || parsed.command === undefined) {
+    if (parsed.command === undefined) {
       process.stdout.write(`${usage()}\n`);
       return parsed.help ? 0 : 2;
     }
     if (commands[parsed.command] === undefined) throw new UsageError(`unknown command ${JSON.stringify(parsed.command)} (run heartbeat --help)`);
+    if (parsed.help) {
+      process.stdout.write(`${commandUsage(parsed.command, commands[parsed.command]!)}\n`);
+      return 0;
+    }
     loaded = loadConfigWithSources({ args: parsed.configArgs });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {

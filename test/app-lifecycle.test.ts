@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { processesMatching, runCli } from './support/app.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import { freePortRange, uniqueGroup, uniqueTopic } from './support/kafka.js';
+import { waitUntil } from './support/poll.js';
 
 const SECRET = 'hunter2-do-not-log';
 
@@ -15,16 +16,6 @@ function withPassword(url: string): string {
   const u = new URL(url);
   u.password = SECRET; // the server trusts local connections, so the password is never checked
   return u.toString();
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('heartbeat start against a running broker and server', () => {
@@ -51,10 +42,10 @@ describe('heartbeat start against a running broker and server', () => {
     const pool = await openPool(db.url);
     try {
       // Readings flow from the simulator through both workers into PostgreSQL.
-      const stored = await waitFor(async () => {
+      const stored = await waitUntil(async () => {
         const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats');
         return rows[0]!.n >= 200 ? rows[0]!.n : undefined;
-      }, 60_000, 'readings in heartbeats');
+      }, 60_000, 'readings in heartbeats', 250);
       expect(stored).toBeGreaterThanOrEqual(200);
     } finally {
       await pool.end();
@@ -95,7 +86,7 @@ describe('heartbeat start with no broker answering', () => {
       const second = runCli(['start'], env);
       await second.waitForLog((l) => String(l.msg).startsWith('heartbeat running'));
       expect(await second.stop('SIGKILL')).toBe(137);
-      await waitFor(async () => ((await processesMatching(dataDir)).length === 0 ? true : undefined), 30_000, 'the broker to exit');
+      await waitUntil(async () => ((await processesMatching(dataDir)).length === 0 ? true : undefined), 30_000, 'the broker to exit', 250);
     } finally {
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });

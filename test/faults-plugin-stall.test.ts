@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/app.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
-import { waitUntil } from './support/faults.js';
+import { waitUntil } from './support/poll.js';
 import { count, pipelineNames, publish, readTopicToEnd, readingMessage, waitForCounts } from './support/pipeline.js';
 
 const SRC = pathToFileURL(path.resolve(import.meta.dirname, '../src')).href;

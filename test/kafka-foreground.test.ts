@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePortRange, javaProcessesUsing, type LogRecord } from './support/kafka.js';
+import { waitUntil } from './support/poll.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, 'fixtures/kafka-foreground.ts');
 
@@ -51,14 +52,10 @@ async function launch(): Promise<Launcher> {
 }
 
 /** Resolves once no java process uses `dir`; the broker gets its shutdown grace period first. */
-async function brokerGone(dir: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+function brokerGone(dir: string, timeoutMs: number): Promise<boolean> {
   // A process we did not spawn has no exit event to await: poll /proc.
-  while (Date.now() < deadline) {
-    if ((await javaProcessesUsing(dir)).length === 0) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
+  return waitUntil(async () => ((await javaProcessesUsing(dir)).length === 0 ? true : undefined), timeoutMs, `no java process in ${dir}`, 200)
+    .catch(() => false);
 }
 
 afterEach(async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type LogLine } from './support/app.js';
 import { usePipeline } from './support/pipeline.js';
+import { waitUntil } from './support/poll.js';
 
 /** The lines of a command's log files, oldest file first. */
 function fileLines(dir: string, command: string): LogLine[] {
@@ -29,12 +30,11 @@ describe('two heartbeat processes sharing logs/', () => {
       await consume.waitForLog((l) => l.msg === 'worker consuming', 60_000);
       await simulate.waitForLog((l) => l.msg === 'simulator publishing', 60_000);
       // Both keep writing while readings flow from one to the other.
-      for (const until = Date.now() + 120_000; ;) {
-        const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats');
-        if (rows[0]!.n >= 300) break;
-        if (Date.now() > until) throw new Error(`readings did not reach 300: ${rows[0]!.n}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      let stored = 0;
+      await waitUntil(async () => {
+        stored = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats')).rows[0]!.n;
+        return stored >= 300 ? true : undefined;
+      }, 120_000, () => `300 readings (last count ${stored})`, 250);
     } finally {
       const errors = (app: typeof consume) => JSON.stringify([...app.lines.filter((l) => (l.level as number) >= 50), ...app.stderr]).slice(0, 2000);
       expect(await simulate.stop('SIGINT'), errors(simulate)).toBe(0);

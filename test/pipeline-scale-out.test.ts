@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, type RunningApp } from './support/app.js';
 import { explainFailure, usePipeline, publish, readingMessage, waitForCounts } from './support/pipeline.js';
+import { waitUntil } from './support/poll.js';
 
 const PARTITIONS = 6;
 const ALL = Array.from({ length: PARTITIONS }, (_, i) => i);
@@ -13,16 +14,14 @@ const assigned = (app: RunningApp): number[] | undefined =>
   app.lines.filter((l) => l.msg === 'partitions assigned').at(-1)?.partitions as number[] | undefined;
 
 /** Resolves when the instances' latest assignments are non-empty, disjoint and cover every partition. */
-async function waitForSplit(apps: RunningApp[], timeoutMs = 60_000): Promise<number[][]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const sets = apps.map((a) => assigned(a) ?? []);
+function waitForSplit(apps: RunningApp[], timeoutMs = 60_000): Promise<number[][]> {
+  let sets: number[][] = [];
+  // The assignment arrives as a log line of another process: look again shortly.
+  return waitUntil(async () => {
+    sets = apps.map((a) => assigned(a) ?? []);
     const flat = sets.flat().sort((a, b) => a - b);
-    if (sets.every((s) => s.length > 0) && JSON.stringify(flat) === JSON.stringify(ALL)) return sets;
-    if (Date.now() > deadline) throw new Error(`partitions not split within ${timeoutMs} ms: ${JSON.stringify(sets)}`);
-    // The assignment arrives as a log line of another process: look again shortly.
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return sets.every((s) => s.length > 0) && JSON.stringify(flat) === JSON.stringify(ALL) ? sets : undefined;
+  }, timeoutMs, () => `the partitions split: ${JSON.stringify(sets)}`);
 }
 
 /** Readings of 60 customers, one every second each, starting at `from` (distinct per call). */

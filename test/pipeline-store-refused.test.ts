@@ -8,6 +8,7 @@ import { createLagReader } from '../src/kafka/lag.js';
 import { runCli } from './support/app.js';
 import { silentLog } from './support/database.js';
 import { explainFailure, publish, readTopicToEnd, readingMessage, usePipeline, waitForCounts } from './support/pipeline.js';
+import { waitUntil } from './support/poll.js';
 
 const KEY = 'CUST-REFUSED';
 
@@ -32,13 +33,11 @@ describe('a reading PostgreSQL refuses', () => {
       await publish(names.topic, messages.slice(51));
       await explainFailure(app, waitForCounts(pool, { heartbeats: 100, rejected_readings: 1 }, 60_000));
       // The offset moves past all 101 messages (committed after the writes: poll briefly).
-      await explainFailure(app, (async () => {
-        const deadline = Date.now() + 30_000;
-        for (let parts = await lag.read(); !(parts.length === 1 && parts[0]!.committed === 101); parts = await lag.read()) {
-          if (Date.now() > deadline) throw new Error(`offset not committed: ${JSON.stringify(parts)}`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      })());
+      let parts: Awaited<ReturnType<typeof lag.read>> = [];
+      await explainFailure(app, waitUntil(async () => {
+        parts = await lag.read();
+        return parts.length === 1 && parts[0]!.committed === 101 ? true : undefined;
+      }, 30_000, () => `the offset committed past all 101 messages: ${JSON.stringify(parts)}`, 200));
       expect(app.lines.filter((l) => l.msg === 'reading refused by the database; rejected')).toHaveLength(1);
       expect(await app.stop('SIGTERM')).toBe(0);
       expect(app.lines.filter((l) => String(l.msg).startsWith('worker failed'))).toEqual([]);

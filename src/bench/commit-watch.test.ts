@@ -1,9 +1,8 @@
-// The latency run's end point: a row counts as committed from the first snapshot that shows its
-// transaction finished, never while the transaction is still open.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
-import { createTestDatabase, openPool, type TestDatabase } from '../../test/support/database.js';
-import { firstSeenFinished, fullXid, parseSnapshot, watchCommits } from './commit-watch.js';
+// The latency run's end point, the snapshot arithmetic: a row counts as committed from the first
+// snapshot that shows its transaction finished, never while the transaction is still open.
+// watchCommits against a real server is in test/bench-commit-watch.test.ts.
+import { describe, expect, it } from 'vitest';
+import { firstSeenFinished, fullXid, parseSnapshot } from './commit-watch.js';
 
 describe('snapshot arithmetic', () => {
   it('reads pg_snapshot text', () => {
@@ -27,50 +26,5 @@ describe('snapshot arithmetic', () => {
     expect(firstSeenFinished(snaps, 8n)).toBe(130);
     expect(firstSeenFinished(snaps, 4n)).toBe(100);
     expect(firstSeenFinished(snaps, 9n)).toBeUndefined();
-  });
-});
-
-describe('watchCommits on a real server', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    db = await createTestDatabase({ migrated: false });
-    pool = await openPool(db.url, 3);
-    await pool.query('CREATE TABLE t (a int)');
-  });
-  afterAll(async () => {
-    await pool.end();
-    await db.drop();
-  });
-
-  it('dates a row after its COMMIT, not at its INSERT', async () => {
-    const watch = watchCommits(pool, 5);
-    const client = await pool.connect();
-    let committing: number;
-    try {
-      await client.query('BEGIN');
-      await client.query('INSERT INTO t VALUES (1)');
-      await new Promise((r) => setTimeout(r, 150));
-      committing = Date.now();
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
-    await new Promise((r) => setTimeout(r, 50));
-    const snapshots = await watch.stop();
-    const xid = fullXid(BigInt((await pool.query<{ x: string }>('SELECT xmin::text AS x FROM t')).rows[0]!.x), snapshots.at(-1)!.xmax);
-    // Polls while the transaction was open (150 ms, every 5 ms) did not count it finished: its
-    // rows are dated after the COMMIT was sent, not when they were inserted.
-    const at = firstSeenFinished(snapshots, xid);
-    expect(at).toBeGreaterThanOrEqual(committing);
-    expect(at).toBeLessThanOrEqual(snapshots.at(-1)!.at);
-  });
-
-  it('reports a failed poll when stopped, not as a crash in between', async () => {
-    const closed = await openPool(db.url, 1);
-    await closed.end();
-    const watch = watchCommits(closed, 5);
-    await new Promise((r) => setTimeout(r, 30));
-    await expect(watch.stop()).rejects.toThrow(/pool/i);
   });
 });

@@ -61,9 +61,14 @@ describe('plugin isolation', () => {
   });
 
   it('a success resets the count of failures in a row', () => {
-    const { engine, failures } = setup(failing((r) => { if (r.heartRate === 45 && failures.length % 2 === 0) throw new Error('every other'); }));
+    // Two failures, one success, over and over (limit 3): 7 failures in 10 calls, never 3 in a
+    // row. Without the reset the fourth failure would be the third counted and disable it.
+    let calls = 0;
+    const { engine, failures } = setup(failing(() => { calls += 1; if (calls % 3 !== 0) throw new Error('two in three'); }));
     processBatch(messages(10), engine, T);
-    expect(engine.stats().find((s) => s.id === 'failing')!.disabled).toBe(false);
+    expect(failures.map((f) => f.consecutive)).toEqual([1, 2, 1, 2, 1, 2, 1]);
+    expect(failures.some((f) => f.disabled)).toBe(false);
+    expect(engine.stats().find((s) => s.id === 'failing')).toMatchObject({ calls: 10, failures: 7, disabled: false });
   });
 
   it('a rule over its time budget is counted as slow, its reports kept, and never disabled for it', () => {

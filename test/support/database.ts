@@ -7,6 +7,7 @@ import { createBootLogger, type Logger } from '../../src/log.js';
 import { withDatabase } from '../../src/store/database.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { createPool } from '../../src/store/pool.js';
+import { waitUntil } from './poll.js';
 
 /** The server the test databases are made on. */
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -120,11 +121,9 @@ export async function tempDirForPostgres(): Promise<string> {
 export async function waitForNoProcessesOf(dataDir: string, timeoutMs = 30_000): Promise<void> {
   const { processesIn } = await import('../../src/store/embedded.js');
   const { processesMatching } = await import('./app.js');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const left = [...await processesIn(dataDir), ...await processesMatching(`-D ${dataDir}`)];
-    if (left.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`processes of ${dataDir} still running: ${left.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let left: number[] = [];
+  await waitUntil(async () => {
+    left = [...await processesIn(dataDir), ...await processesMatching(`-D ${dataDir}`)];
+    return left.length === 0 ? true : undefined;
+  }, timeoutMs, () => `the processes of ${dataDir} to exit (still running: ${left.join(', ')})`);
 }

@@ -15,6 +15,7 @@ import { runCli, type RunningApp } from './app.js';
 import { publish } from './pipeline.js';
 import { createTestDatabase, openPool, silentLog, testConfig, type TestDatabase } from './database.js';
 import { javaProcessesUsing, memoryLogger, startTempCluster, uniqueGroup, uniqueTopic } from './kafka.js';
+import { waitUntil } from './poll.js';
 
 /** What a test produced: the messages, and how many of them are valid readings or bad input. */
 export interface KnownTraffic {
@@ -135,17 +136,6 @@ export async function readingCount(pool: pg.Pool): Promise<number> {
     return rows[0]!.n;
   } catch {
     return 0;
-  }
-}
-
-/** Polls `probe` until it returns a value, or throws after timeoutMs naming what was awaited. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string), pollMs = 100): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
@@ -300,19 +290,42 @@ export async function streamThroughFault(
  * as `duplicate`. Those come from the test's own producer: a send retried after the broker it went
  * to stopped can be written twice (seen once on the 3-node cluster: 400 copies, one partition's
  * share of one 2,000-message send). The pipeline must store such a reading once and keep the copy
- * as a reject, which is what this checks, with the reasons in the failure message.
+ * as a reject, which is what this checks, with the reasons in the failure message. A copy is
+ * another message: its offset differs from the stored reading's. A `duplicate` at the stored
+ * reading's own offset is that message redelivered and wrongly refused, and fails the check.
  */
-async function expectRejects(pool: pg.Pool, bad: readonly string[], published: readonly OutboundMessage[]): Promise<void> {
-  const { rows } = await pool.query<{ raw: Buffer; reason: string }>('SELECT raw, reason FROM rejected_readings');
+export async function expectRejects(pool: pg.Pool, bad: readonly string[], published: readonly OutboundMessage[]): Promise<void> {
+  const { rows } = await pool.query<{ raw: Buffer; reason: string; partition: number; offset: string }>(
+    'SELECT raw, reason, kafka_partition AS partition, kafka_offset::text AS offset FROM rejected_readings');
   const valid = new Set(published.map((m) => String(m.value)).filter((v) => !bad.includes(v)));
+  const copies = rows.filter((r) => r.reason === 'duplicate' && valid.has(r.raw.toString()));
+  const storedAt = await storedOffsets(pool, copies.map((r) => JSON.parse(r.raw.toString()) as { customer_id: string; timestamp: number }));
   const unexpected = new Map<string, number>();
+  const note = (key: string) => unexpected.set(key, (unexpected.get(key) ?? 0) + 1);
   for (const r of rows) {
     const raw = r.raw.toString();
-    if (bad.includes(raw) || (r.reason === 'duplicate' && valid.has(raw))) continue;
-    const key = `${r.reason}: ${raw.slice(0, 80)}`;
-    unexpected.set(key, (unexpected.get(key) ?? 0) + 1);
+    if (bad.includes(raw)) continue;
+    if (!copies.includes(r)) {
+      note(`${r.reason}: ${raw.slice(0, 80)}`);
+      continue;
+    }
+    const { customer_id: customer, timestamp } = JSON.parse(raw) as { customer_id: string; timestamp: number };
+    const stored = storedAt.get(`${customer}@${timestamp}`);
+    if (stored === undefined) note(`duplicate of a reading that was never stored: ${raw.slice(0, 80)}`);
+    else if (stored === `${r.partition}:${r.offset}`) note(`duplicate at the stored reading's own offset (a redelivery refused): ${raw.slice(0, 80)}`);
   }
   expect([...unexpected], 'rejects that are neither a bad message nor a producer copy of a valid one').toEqual([]);
   const stored = new Set(rows.map((r) => r.raw.toString()));
   expect(bad.filter((v) => !stored.has(v)), 'bad messages missing from rejected_readings').toEqual([]);
+}
+
+/** Where each of these readings was stored from, as "partition:offset", keyed "customer@timestamp". */
+async function storedOffsets(pool: pg.Pool, readings: ReadonlyArray<{ customer_id: string; timestamp: number }>): Promise<Map<string, string>> {
+  if (readings.length === 0) return new Map();
+  const { rows } = await pool.query<{ key: string; at: string }>(
+    `SELECT k.c || '@' || k.t AS key, h.kafka_partition || ':' || h.kafka_offset AS at
+     FROM unnest($1::text[], $2::bigint[]) AS k(c, t)
+     JOIN heartbeats h ON h.customer_id = k.c AND h.event_time = timestamptz 'epoch' + k.t * interval '1 millisecond'`,
+    [readings.map((r) => r.customer_id), readings.map((r) => r.timestamp)]);
+  return new Map(rows.map((r) => [r.key, r.at]));
 }

@@ -1,4 +1,5 @@
 // Reading the app's /metrics in tests: fetch the text and parse samples into name{labels} -> value.
+import { waitUntil } from './poll.js';
 
 /** Samples keyed as Prometheus prints them, e.g. `heartbeat_readings_rejected_total{reason="invalid_json"}`. */
 export type Samples = Map<string, number>;
@@ -32,11 +33,9 @@ export function byLabel(samples: Samples, name: string, label: string): Record<s
 
 /** Scrapes until `ready(samples)` holds; rejects with the last samples after timeoutMs. */
 export async function scrapeUntil(url: string, ready: (s: Samples) => boolean, timeoutMs = 20_000): Promise<Samples> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const samples = await scrape(url);
-    if (ready(samples)) return samples;
-    if (Date.now() > deadline) throw new Error(`metrics not as expected within ${timeoutMs} ms:\n${[...samples].filter(([k]) => k.startsWith('heartbeat_') && !k.startsWith('heartbeat_process')).map(([k, v]) => `${k} ${v}`).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  let last: Samples = new Map();
+  return waitUntil(async () => {
+    last = await scrape(url);
+    return ready(last) ? last : undefined;
+  }, timeoutMs, () => `the expected metrics; last scrape:\n${[...last].filter(([k]) => k.startsWith('heartbeat_') && !k.startsWith('heartbeat_process')).map(([k, v]) => `${k} ${v}`).join('\n')}`, 250);
 }

@@ -10,6 +10,7 @@ import { createPublisher, type Compression, type OutboundMessage } from '../../s
 import { runCli, type RunningApp } from './app.js';
 import { createTestDatabase, freePort, openPool, silentLog, type TestDatabase } from './database.js';
 import { uniqueGroup, uniqueTopic } from './kafka.js';
+import { waitUntil } from './poll.js';
 
 /** The names one test file's app instances share, and the env that hands them to the CLI. */
 export interface PipelineNames {
@@ -183,20 +184,14 @@ export async function count(pool: pg.Pool, sql: string, values: unknown[] = []):
   return Number(Object.values(rows[0]!)[0]);
 }
 
-/**
- * Polls the counts until every one equals its expected value; rejects after timeoutMs with the
- * last counts. (Another process's progress cannot be awaited, so this polls the database.)
- */
+/** Polls the counts until every one equals its expected value; rejects after timeoutMs with the last counts. */
 export async function waitForCounts(pool: pg.Pool, expected: Record<string, number>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last: Record<string, number> = {};
-  for (;;) {
+  await waitUntil(async () => {
     last = {};
     for (const table of Object.keys(expected)) last[table] = await count(pool, `SELECT count(*) FROM ${table}`);
-    if (Object.entries(expected).every(([table, n]) => last[table] === n)) return;
-    if (Date.now() > deadline) throw new Error(`counts not reached within ${timeoutMs} ms: expected ${JSON.stringify(expected)}, got ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    return Object.entries(expected).every(([table, n]) => last[table] === n) ? true : undefined;
+  }, timeoutMs, () => `counts ${JSON.stringify(expected)}, got ${JSON.stringify(last)}`, 250);
 }
 
 /** A reading message as devices send it. */

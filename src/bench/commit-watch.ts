@@ -4,7 +4,7 @@
 // no table and costs the server next to nothing; a row's transaction is its xmin. The first poll
 // whose snapshot shows that transaction finished is when its rows were committed, late by at most
 // one poll interval. Polling the broker for committed offsets instead (as this bench first did)
-// cost a FindCoordinator and an OffsetFetch request per poll, 0.1 cores of a 2-core machine.
+// cost a FindCoordinator and an OffsetFetch request per poll: CPU taken from the machine measured.
 import { currentSnapshot } from '../store/bench-queries.js';
 import type { Pool } from './environment.js';
 

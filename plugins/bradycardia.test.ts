@@ -1,32 +1,41 @@
-// Tests of the bradycardia rule: 49/50 and 39/40 boundaries, late readings, ignored activities, options.
+// Tests of bradycardia: the 50/49 boundary and the 10-minute duration, one episode with start, end
+// and lowest rate, critical below 40, ignored activities, gaps.
 import { describe } from 'vitest';
 import bradycardia from './bradycardia.js';
-import { ruleTester } from '../src/rules/tester.js';
+import { repeat, ruleTester, series } from '../src/rules/tester.js';
 
-const T = Date.parse('2026-11-23T07:40:00Z');
+const T = Date.parse('2026-11-23T03:00:00Z');
+const S = 1000, MIN = 60_000;
+const run = (bpm: number, n: number, extra = {}) => series(T, 10 * S, repeat(bpm, n), extra);
 
 ruleTester(bradycardia, {
-  valid: [{ at: T, heartRate: 50 }, { at: T, heartRate: 72 }, { at: T, heartRate: 180 }],
+  valid: [
+    { name: 'exactly 50 bpm for 15 minutes', readings: run(50, 91) },
+    { name: '45 bpm for 9 min 50 s, then 60', readings: [...run(45, 60), { at: T + 10 * MIN, heartRate: 60 }] },
+    { name: 'a gap longer than 2 minutes breaks the run', readings: [...run(45, 36), ...series(T + 8 * MIN, 10 * S, repeat(45, 36))] },
+    { at: T, heartRate: 35 },
+  ],
   invalid: [
-    { reading: { at: T, heartRate: 49 }, expect: [{ messageId: 'low', severity: 'warning', eventTime: T, data: { heartRate: 49, threshold: 50 } }] },
-    { reading: { at: T, heartRate: 40 }, expect: [{ severity: 'warning' }] },
-    { reading: { at: T, heartRate: 39 }, expect: [{ severity: 'critical', data: { heartRate: 39, threshold: 40, message: 'Heart rate 39 bpm is below 40 bpm' } }] },
-    { name: 'one anomaly per low reading', readings: [{ at: T, heartRate: 45 }, { at: T + 1000, heartRate: 72 }, { at: T + 2000, heartRate: 44 }],
-      expect: [{ eventTime: T, severity: 'warning' }, { eventTime: T + 2000, severity: 'warning' }] },
-    { name: 'a late reading is still reported (it is stateless)', readings: [{ at: T + 60_000, heartRate: 72 }, { at: T, heartRate: 45 }],
-      late: [false, true], expect: [{ eventTime: T }] },
-    { name: 'other customers are independent', readings: [{ at: T, heartRate: 45, customerId: 'CUST-1' }, { at: T, heartRate: 45, customerId: 'CUST-2' }],
-      expect: [{ customerId: 'CUST-1' }, { customerId: 'CUST-2' }] },
+    {
+      name: '49 bpm for 10 minutes, then recovery: one episode, confirmed then ended',
+      readings: [...run(49, 61), { at: T + 10 * MIN + 10 * S, heartRate: 62 }],
+      expect: [
+        { messageId: 'low', severity: 'warning', eventTime: T, episodeStart: T, episodeEnd: null, data: { thresholdBpm: 50, minutes: 10, lowestBpm: 49 } },
+        { episodeStart: T, episodeEnd: T + 10 * MIN, data: { endedBy: 'recovered', durationMinutes: 10 } },
+      ],
+    },
+    {
+      name: 'critical when the lowest rate is below 40, whatever the activity',
+      readings: [...series(T, 10 * S, [45, 38, ...repeat(44, 59)], { activity: 'sleep' }), { at: T + 11 * MIN, heartRate: 60 }],
+      expect: [{ severity: 'critical', episodeEnd: null }, { severity: 'critical', data: { lowestBpm: 38 } }],
+    },
   ],
 });
 
 describe('bradycardia options', () => {
   ruleTester(bradycardia, {
-    options: { belowBpm: 45, criticalBelowBpm: 35, ignoreActivities: ['sleep'] },
-    valid: [{ at: T, heartRate: 45 }, { at: T, heartRate: 30, activity: 'sleep' }],
-    invalid: [
-      { reading: { at: T, heartRate: 44 }, expect: [{ severity: 'warning', data: { threshold: 45 } }] },
-      { reading: { at: T, heartRate: 34, activity: 'rest' }, expect: [{ severity: 'critical', data: { threshold: 35 } }] },
-    ],
+    options: { belowBpm: 40, durationMs: MIN, ignoreActivities: ['sleep'] },
+    valid: [{ readings: run(45, 10) }, { readings: run(35, 10, { activity: 'sleep' }) }],
+    invalid: [{ readings: run(39, 7), expect: [{ episodeStart: T, episodeEnd: null, data: { thresholdBpm: 40, minutes: 1 } }] }],
   });
 });

@@ -1,32 +1,53 @@
-// Rule: a heart rate below 50 bpm is an anomaly (warning), below 40 critical. One anomaly per
-// reading that crosses the threshold (the anomalies table); episodes are sustained-low's job.
-import { defineRule, z } from '../src/rules/index.js';
+// Rule: heart rate below 50 bpm for 10 minutes: one episode, with its start, end, duration and
+// trough; critical when the trough is below 40 (the anchor people live with: Apple Watch and Fitbit
+// notify a low rate sustained for about 10 minutes). Each reading's level still shows a single low one.
+import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
+import { defineRule, stateful, z } from '../src/rules/index.js';
 
 export default defineRule({
   meta: {
     id: 'bradycardia',
     kind: 'rule',
-    version: '1.0.0',
-    description: 'Reports each reading below belowBpm (warning), or below criticalBelowBpm (critical), unless its activity is ignored.',
+    version: '2.0.0',
+    description: 'One anomaly per episode of heart rate below belowBpm for durationMs (critical when it goes below criticalBelowBpm).',
     options: z.object({
       belowBpm: z.number().default(50),
+      /** An episode whose trough is below this is critical. */
       criticalBelowBpm: z.number().default(40),
-      /** Activities whose low readings are expected, e.g. ["sleep"] for athletes. */
+      /** Event time the rate must stay below belowBpm. */
+      durationMs: z.number().int().positive().default(10 * 60_000),
+      /** A longer silence between readings ends the run (the device was taken off). */
+      maxGapMs: z.number().int().positive().default(2 * 60_000),
+      /** Activities whose low readings are expected, e.g. ["sleep"] for athletes; a reading with one ends the run. */
       ignoreActivities: z.array(z.enum(['sleep', 'rest', 'walk', 'exercise'])).default([]),
     }).refine((o) => o.criticalBelowBpm <= o.belowBpm, { message: 'criticalBelowBpm must not exceed belowBpm' }),
     messages: {
-      low: 'Heart rate {{heartRate}} bpm is below {{threshold}} bpm',
+      low: 'Heart rate below {{thresholdBpm}} bpm for {{minutes}} minutes (lowest {{lowestBpm}} bpm)',
     },
   },
-  create({ belowBpm, criticalBelowBpm, ignoreActivities }) {
-    return (reading, ctx) => {
-      const bpm = reading.heartRate;
-      if (bpm >= belowBpm || (reading.activity !== undefined && ignoreActivities.includes(reading.activity))) return;
-      const critical = bpm < criticalBelowBpm;
-      ctx.report({
-        messageId: 'low', severity: critical ? 'critical' : 'warning',
-        data: { heartRate: bpm, threshold: critical ? criticalBelowBpm : belowBpm },
-      });
+  create(o) {
+    const policy: RunPolicy<Run> = {
+      messageId: 'low',
+      maxGapMs: o.maxGapMs,
+      confirmed: (run) => run.last - run.start >= o.durationMs,
+      severity: (run) => (run.extreme < o.criticalBelowBpm ? 'critical' : 'warning'),
+      data: (run, endedBy) => ({ thresholdBpm: o.belowBpm, minutes: Math.round(o.durationMs / 60_000), lowestBpm: run.extreme, ...(endedBy ? { endedBy } : {}) }),
     };
+    return stateful({
+      initialState: null as Run | null,
+      onReading(reading, run, ctx) {
+        const t = reading.eventTime;
+        const ignored = reading.activity !== undefined && o.ignoreActivities.includes(reading.activity);
+        const low = reading.heartRate < o.belowBpm && !ignored;
+        if (t < ctx.latestEventTime) return outOfOrder(run, t, !low);
+        if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
+        if (!low) return run === null ? null : endRun(run, ctx, policy, ignored ? 'activity' : 'recovered');
+        const next: Run = run === null
+          ? { start: t, last: t, extreme: reading.heartRate, reported: false }
+          : { ...run, last: t, extreme: Math.min(run.extreme, reading.heartRate) };
+        return confirmRun(next, ctx, policy);
+      },
+      onTimer: (run, ctx) => (run === null ? null : endRun(run, ctx, policy, 'gap')),
+    });
   },
 });

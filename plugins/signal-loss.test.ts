@@ -1,18 +1,47 @@
-// Tests of signal-loss: the 60/61 s boundary, the timer raising the anomaly as other customers
-// advance the watermark, the end when readings resume, out-of-order and late readings, options.
+// Tests of signal-loss: by default only a silence after an abnormal reading counts; in continuous
+// mode every one: the 60/61 s boundary, the timer raising the anomaly as other customers advance
+// the watermark, the end when readings resume, out-of-order and late readings, options.
 import { describe } from 'vitest';
 import signalLoss from './signal-loss.js';
 import { ruleTester, type TestReading } from '../src/rules/tester.js';
 
 const T = Date.parse('2026-11-23T07:40:00Z');
 const S = 1000;
-/** Readings of one customer at the given seconds after T. */
-const at = (customerId: string, seconds: number[]): TestReading[] => seconds.map((s) => ({ at: T + s * S, heartRate: 70, customerId }));
+/** Readings of one customer at the given seconds after T (70 bpm, or `heartRate`). */
+const at = (customerId: string, seconds: number[], heartRate = 70, extra: Partial<TestReading> = {}): TestReading[] =>
+  seconds.map((s) => ({ ...extra, at: T + s * S, heartRate, customerId }));
 const range = (from: number, to: number, step = 10) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 /** Interleaves readings by event time, as a partition would receive them. */
 const merged = (...lists: TestReading[][]) => lists.flat().sort((a, b) => Number(a.at) - Number(b.at));
 
+describe('signal-loss by default: only after a minute of abnormal readings', () => {
+  const minute = range(0, 60);
+  ruleTester(signalLoss, {
+    valid: [
+      { name: 'the watch taken off at 70 bpm', readings: merged(at('A', minute), at('B', range(0, 300))) },
+      { name: 'the watch taken off at 140 bpm while exercising', readings: merged(at('A', minute, 140, { activity: 'exercise' }), at('B', range(0, 300))) },
+      { name: 'the watch taken off at 140 bpm with 120 steps a minute', readings: merged(at('A', minute, 140, { steps: 120 }), at('B', range(0, 300))) },
+      { name: 'exactly 50 and 110 bpm are not abnormal', readings: merged(at('A', minute, 50), at('C', minute, 110), at('B', range(0, 300))) },
+      { name: 'abnormal for 50 s only', readings: merged(at('A', [0], 70), at('A', range(10, 60), 140), at('B', range(0, 300))) },
+      { name: 'abnormal before an earlier silence does not count after it', readings: merged(at('A', [0, 30, 100, 130], 140), at('B', range(0, 300))) },
+    ],
+    invalid: [
+      {
+        name: 'silent after a minute below 50 bpm',
+        readings: merged(at('A', minute, 49), at('B', range(0, 300))),
+        expect: [{ customerId: 'A', episodeStart: T + 60 * S, episodeEnd: null }],
+      },
+      {
+        name: 'silent after a minute above 110 bpm at rest, then readings resume',
+        readings: merged(at('A', minute, 111, { activity: 'rest' }), at('A', [300]), at('B', range(0, 300))),
+        expect: [{ customerId: 'A', episodeStart: T + 60 * S, episodeEnd: null }, { customerId: 'A', episodeEnd: T + 300 * S }],
+      },
+    ],
+  });
+});
+
 ruleTester(signalLoss, {
+  options: { mode: 'continuous' },
   valid: [
     { name: 'a steady stream', readings: at('A', range(0, 300)) },
     { name: 'a gap of exactly 60 s', readings: merged(at('A', [0, 10, ...range(70, 200)]), at('B', range(0, 200))) },
@@ -46,7 +75,7 @@ ruleTester(signalLoss, {
 
 describe('signal-loss options', () => {
   ruleTester(signalLoss, {
-    options: { silenceMs: 30_000, minReadings: 1, severity: 'critical' },
+    options: { mode: 'continuous', silenceMs: 30_000, minReadings: 1, severity: 'critical' },
     valid: [{ readings: merged(at('A', [0, 30, 60]), at('B', range(0, 60))) }],
     invalid: [{
       name: 'one reading is enough; 31 s of silence',

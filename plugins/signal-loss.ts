@@ -1,21 +1,40 @@
 // Rule: a customer who was streaming goes silent for more than 60 s of event time: one anomaly,
 // raised by a timer as other customers' readings advance the watermark, ended when readings resume.
+// Consumer wearables stop sending all the time (charging, off the wrist, a night without the watch),
+// so by default ("after-abnormal") only a silence that follows abnormal readings counts: the device
+// went quiet after the heart rate had been below lowBpm or above highBpm, without the wearer being
+// active, for abnormalForMs, which is when losing the signal matters. Fleets of continuous monitors (a chest strap in a ward,
+// where any gap is a fault) set mode "continuous" and hear about every silence.
+import { movementOf } from '../src/rules/likely-activity.js';
 import { defineRule, stateful, z } from '../src/rules/index.js';
 
-/** lastSeen: newest event time; count: readings since the last loss; lostAt: set while silent. */
+/**
+ * lastSeen: newest event time; count: readings since the last loss; lostAt: set while silent;
+ * abnormalSince: first event time of the abnormal readings up to the newest (null: it was normal).
+ */
 interface Silence {
   readonly lastSeen: number;
   readonly count: number;
   readonly lostAt: number | null;
+  readonly abnormalSince: number | null;
 }
 
 export default defineRule({
   meta: {
     id: 'signal-loss',
     kind: 'rule',
-    version: '1.0.0',
-    description: 'One anomaly when a streaming customer sends nothing for more than silenceMs of event time; it ends when readings resume.',
+    version: '2.0.0',
+    description: 'One anomaly when a streaming customer sends nothing for more than silenceMs of event time (by default only after an abnormal reading); it ends when readings resume.',
     options: z.object({
+      /** after-abnormal: only silences that follow a reading below lowBpm or above highBpm while not active; continuous: every silence. */
+      mode: z.enum(['after-abnormal', 'continuous']).default('after-abnormal'),
+      lowBpm: z.number().default(50),
+      highBpm: z.number().default(110),
+      /** after-abnormal: how long the readings before the silence must have been abnormal (0: one reading is enough). */
+      abnormalForMs: z.number().int().nonnegative().default(60_000),
+      /** Activities (and steps per minute from which the wearer is active) that explain a high reading. */
+      activeActivities: z.array(z.enum(['sleep', 'rest', 'walk', 'exercise'])).default(['walk', 'exercise']),
+      activeStepsPerMinute: z.number().int().nonnegative().default(30),
       silenceMs: z.number().int().positive().default(60_000),
       /** Readings needed before a silence counts: a customer seen once is not "streaming". */
       minReadings: z.number().int().positive().default(2),
@@ -25,26 +44,33 @@ export default defineRule({
       silent: 'No reading for more than {{seconds}} s',
     },
   },
-  create({ silenceMs, minReadings, severity }) {
+  create({ mode, lowBpm, highBpm, abnormalForMs, activeActivities, activeStepsPerMinute, silenceMs, minReadings, severity }) {
     const data = { seconds: silenceMs / 1000 };
+    const abnormal = (reading: Parameters<typeof movementOf>[0]) => mode === 'continuous' ||
+      ((reading.heartRate < lowBpm || reading.heartRate > highBpm) && movementOf(reading, activeActivities, activeStepsPerMinute) !== 'active');
+    /** Whether a silence after the newest reading (at t, abnormal since `since`) is watched. */
+    const watched = (since: number | null, t: number) => mode === 'continuous' || (since !== null && t - since >= abnormalForMs);
     return stateful({
       initialState: null as Silence | null,
       onReading(reading, state, ctx) {
         const t = reading.eventTime;
         if (state === null) {
-          if (minReadings <= 1) ctx.setTimer(t + silenceMs + 1);
-          return { lastSeen: t, count: 1, lostAt: null };
+          const abnormalSince = abnormal(reading) ? t : null;
+          if (minReadings <= 1 && watched(abnormalSince, t)) ctx.setTimer(t + silenceMs + 1);
+          return { lastSeen: t, count: 1, lostAt: null, abnormalSince };
         }
         // Out of order within the allowed lateness: the customer was not silent then; nothing changes.
         if (t <= state.lastSeen) return state;
         // Reported already (by the timer), or a silence the watermark had not yet passed: either way
         // the episode is [lastSeen, t], so the outcome does not depend on when the watermark moved.
-        if (state.lostAt !== null || (state.count >= minReadings && t - state.lastSeen > silenceMs)) {
+        if (state.lostAt !== null || (watched(state.abnormalSince, state.lastSeen) && state.count >= minReadings && t - state.lastSeen > silenceMs)) {
           ctx.report({ messageId: 'silent', severity, episodeStart: state.lastSeen, episodeEnd: t, data: { ...data, resumedAt: new Date(t).toISOString() } });
         }
         const count = state.count + 1;
-        if (count >= minReadings) ctx.setTimer(t + silenceMs + 1);
-        return { lastSeen: t, count, lostAt: null };
+        const abnormalSince = !abnormal(reading) ? null : state.abnormalSince !== null && state.lostAt === null && t - state.lastSeen <= silenceMs ? state.abnormalSince : t;
+        if (count >= minReadings && watched(abnormalSince, t)) ctx.setTimer(t + silenceMs + 1);
+        else ctx.clearTimer();
+        return { lastSeen: t, count, lostAt: null, abnormalSince };
       },
       onTimer(state, ctx) {
         if (state === null || state.lostAt !== null) return state;

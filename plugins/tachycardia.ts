@@ -1,30 +1,109 @@
-// Rule: a heart rate above 110 bpm is an anomaly (warning) unless the activity explains it
-// (exercise by default); above 200 it is critical whatever the activity. One anomaly per reading.
-import { defineRule, z } from '../src/rules/index.js';
+// Rule: heart rate above 110 bpm for 10 minutes while the wearer is not active: one episode, with
+// its start, end, duration and peak (the anchor people live with: Apple Watch and Fitbit notify a
+// high rate sustained for about 10 minutes while inactive). Activity comes from the device's steps
+// or activity label; a device that sends neither is judged by how the run began (see
+// src/rules/likely-activity.ts): an abrupt onset (from the wearer's resting rate, or a jump of
+// abruptRiseBpm within abruptOnsetMs) alerts, a gradual climb is taken for exercise unless it lasts
+// longer than any workout (likelyActiveForMs).
+import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
+import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
+import { defineRule, stateful, z } from '../src/rules/index.js';
+
+/** How the run's inactivity is known: the device said so, an abrupt onset, or a gradual climb (likely exercise). */
+type Onset = 'at-rest' | 'abrupt' | 'gradual';
+
+interface HighRun extends Run {
+  readonly onset: Onset;
+}
+
+interface State {
+  /** Running resting heart rate (bpm). */
+  readonly restingBpm: number;
+  /** Event time of the latest calm reading. */
+  readonly calmAt: number;
+  /** A recent low reading (bpm, event time): the lowest since it, or the newest once it is older than the onset window. */
+  readonly lowBpm: number;
+  readonly lowAt: number;
+  readonly run: HighRun | null;
+}
+
+const activity = z.enum(['sleep', 'rest', 'walk', 'exercise']);
 
 export default defineRule({
   meta: {
     id: 'tachycardia',
     kind: 'rule',
-    version: '1.0.0',
-    description: 'Reports each reading above aboveBpm (warning) unless its activity is exempt, and above criticalAboveBpm (critical) always.',
+    version: '2.0.0',
+    description: 'One anomaly per episode of heart rate above aboveBpm for durationMs while the wearer is not active (critical above criticalAboveBpm).',
     options: z.object({
       aboveBpm: z.number().default(110),
-      criticalAboveBpm: z.number().default(200),
-      exemptActivities: z.array(z.enum(['sleep', 'rest', 'walk', 'exercise'])).default(['exercise']),
+      /** An episode whose peak exceeds this is critical. */
+      criticalAboveBpm: z.number().default(150),
+      /** Event time the rate must stay above aboveBpm. */
+      durationMs: z.number().int().positive().default(10 * 60_000),
+      /** A longer silence between readings ends the run (the device was taken off). */
+      maxGapMs: z.number().int().positive().default(2 * 60_000),
+      /** Activity labels that explain a high rate; a reading with one ends the run. */
+      exemptActivities: z.array(activity).default(['walk', 'exercise']),
+      /** Steps in the last minute from which the wearer counts as active. */
+      activeStepsPerMinute: z.number().int().nonnegative().default(30),
+      /** Without steps or activity: a run that starts within this of a calm reading began abruptly. */
+      abruptOnsetMs: z.number().int().positive().default(30_000),
+      /** A calm reading is at most this far above the resting rate (and this far below aboveBpm). */
+      calmMarginBpm: z.number().positive().default(20),
+      /** Without steps or activity: a run whose first reading is this far above a reading within abruptOnsetMs began abruptly. */
+      abruptRiseBpm: z.number().positive().default(30),
+      /** Without steps or activity: a gradual run this long is reported even so (longer than a workout). */
+      likelyActiveForMs: z.number().int().positive().default(2 * 60 * 60_000),
     }).refine((o) => o.aboveBpm <= o.criticalAboveBpm, { message: 'aboveBpm must not exceed criticalAboveBpm' }),
     messages: {
-      high: 'Heart rate {{heartRate}} bpm is above {{threshold}} bpm',
+      high: 'Heart rate above {{thresholdBpm}} bpm for {{minutes}} minutes while not active (peak {{peakBpm}} bpm)',
     },
   },
-  create({ aboveBpm, criticalAboveBpm, exemptActivities }) {
-    return (reading, ctx) => {
-      const bpm = reading.heartRate;
-      if (bpm > criticalAboveBpm) {
-        ctx.report({ messageId: 'high', severity: 'critical', data: { heartRate: bpm, threshold: criticalAboveBpm } });
-      } else if (bpm > aboveBpm && !(reading.activity !== undefined && exemptActivities.includes(reading.activity))) {
-        ctx.report({ messageId: 'high', severity: 'warning', data: { heartRate: bpm, threshold: aboveBpm } });
-      }
+  create(o) {
+    const policy: RunPolicy<HighRun> = {
+      messageId: 'high',
+      maxGapMs: o.maxGapMs,
+      confirmed: (run) => run.last - run.start >= (run.onset === 'gradual' ? Math.max(o.durationMs, o.likelyActiveForMs) : o.durationMs),
+      severity: (run) => (run.extreme > o.criticalAboveBpm ? 'critical' : 'warning'),
+      data: (run, endedBy) => ({
+        thresholdBpm: o.aboveBpm, minutes: Math.round(o.durationMs / 60_000), peakBpm: run.extreme, onset: run.onset, ...(endedBy ? { endedBy } : {}),
+      }),
     };
+    return stateful({
+      initialState: null as State | null,
+      onReading(reading, state, ctx) {
+        const bpm = reading.heartRate, t = reading.eventTime;
+        const movement = movementOf(reading, o.exemptActivities, o.activeStepsPerMinute);
+        const high = bpm > o.aboveBpm && movement !== 'active';
+        if (state !== null && t < ctx.latestEventTime) {
+          const run = outOfOrder(state.run, t, !high);
+          return run === state.run ? state : { ...state, run };
+        }
+        const restingBpm = nextRestingBpm(state?.restingBpm, bpm);
+        const calmAt = isCalm(bpm, restingBpm, o.aboveBpm, o.calmMarginBpm) ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
+        const recentLow = state !== null && t - state.lowAt <= o.abruptOnsetMs;
+        const lowBpm = recentLow && state.lowBpm < bpm ? state.lowBpm : bpm;
+        const lowAt = lowBpm === bpm ? t : state!.lowAt;
+        let run = state?.run ?? null;
+        if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
+        if (!high) {
+          if (run !== null) run = endRun(run, ctx, policy, movement === 'active' ? 'activity' : 'recovered');
+          return { restingBpm, calmAt, lowBpm, lowAt, run };
+        }
+        if (run === null) {
+          const abrupt = t - (state?.calmAt ?? Number.NEGATIVE_INFINITY) <= o.abruptOnsetMs || (recentLow && bpm - state.lowBpm >= o.abruptRiseBpm);
+          const onset: Onset = movement === 'inactive' ? 'at-rest' : abrupt ? 'abrupt' : 'gradual';
+          run = { start: t, last: t, extreme: bpm, reported: false, onset };
+        } else {
+          // The device saying "at rest" during a run taken for exercise makes it unexplained.
+          run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), onset: movement === 'inactive' ? 'at-rest' : run.onset };
+        }
+        return { restingBpm, calmAt, lowBpm, lowAt, run: confirmRun(run, ctx, policy) };
+      },
+      onTimer(state, ctx) {
+        return state === null || state.run === null ? state : { ...state, run: endRun(state.run, ctx, policy, 'gap') };
+      },
+    });
   },
 });

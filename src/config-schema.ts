@@ -102,7 +102,8 @@ export const schema = {
     anomalyShare: { doc: 'Share of customers in an injected bradycardia or tachycardia episode at a time.', format: 'number', min: 0, max: 1, default: 0.02, env: 'SIMULATOR_ANOMALY_SHARE' },
     outOfRangeShare: { doc: 'Share of readings with a physiologically impossible heart rate.', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_OUT_OF_RANGE_SHARE' },
     malformedShare: { doc: 'Share of messages that are malformed (bad JSON, missing or mistyped fields).', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_MALFORMED_SHARE' },
-    faultShare: { doc: 'Share of customers with an injected sensor fault (signal loss, flatline) at a time.', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_FAULT_SHARE' },
+    devices: { doc: 'What the simulated wearables are like: consumer (taken off the wrist at times, readings 5-15 s apart, half report no activity or steps, like real Fitbit recordings) or ideal (always worn, steady intervals, every reading labelled with the activity).', format: 'choice', choices: ['consumer', 'ideal'], default: 'consumer', env: 'SIMULATOR_DEVICES' },
+    faultShare: { doc: 'Share of customers with an injected flatline (a sensor repeating one value) at a time; signal losses follow heart-rhythm episodes.', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_FAULT_SHARE' },
     episodeLog: { doc: 'File the injected episodes and faults are written to as JSON lines, replaced at start (empty: not written).', format: 'text', default: '', env: 'SIMULATOR_EPISODE_LOG' },
   },
   log: {

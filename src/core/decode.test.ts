@@ -54,6 +54,10 @@ const rejected: Array<[string, Buffer | null, string]> = [
   ['numeric device_id', json({ ...ok, device_id: 7 }), 'wrong_type:device_id'],
   ['unknown activity', json({ ...ok, activity: 'running' }), 'invalid_value:activity'],
   ['numeric activity', json({ ...ok, activity: 3 }), 'wrong_type:activity'],
+  ['steps as text', json({ ...ok, steps: '80' }), 'wrong_type:steps'],
+  ['negative steps', json({ ...ok, steps: -1 }), 'invalid_value:steps'],
+  ['fractional steps', json({ ...ok, steps: 10.5 }), 'invalid_value:steps'],
+  ['more steps in a minute than anyone takes', json({ ...ok, steps: 401 }), 'invalid_value:steps'],
 ];
 
 describe('decodeReading rejects with a specific reason', () => {
@@ -95,6 +99,13 @@ describe('decodeReading accepts', () => {
   it('keeps device_id and activity', () => {
     expect(decodeReading(json({ ...ok, device_id: 'watch-7', activity: 'sleep' }), R, DEFAULT_DECODE_POLICY))
       .toMatchObject({ deviceId: 'watch-7', activity: 'sleep' });
+  });
+
+  it('keeps steps in the last minute, 0 to 400', () => {
+    for (const steps of [0, 112, 400]) {
+      expect(decodeReading(json({ ...ok, steps }), R, DEFAULT_DECODE_POLICY)).toMatchObject({ steps });
+      expect(decodeReadingWithZod(schema, json({ ...ok, steps }), R, DEFAULT_DECODE_POLICY), 'zod schema agrees').toMatchObject({ steps });
+    }
   });
 
   it('accepts 75.5 bpm when whole numbers are not required', () => {

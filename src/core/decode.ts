@@ -28,6 +28,8 @@ export class DecodeFailure {
 
 export const MAX_CUSTOMER_ID_LENGTH = 64;
 export const MAX_DEVICE_ID_LENGTH = 128;
+/** Most steps in a minute a wearer can take (sprinting cadence is about 200-250): a bound for garbage. */
+export const MAX_STEPS_PER_MINUTE = 400;
 
 const fail = (stage: 'parse' | 'schema', reason: string, detail: string): DecodeFailure => new DecodeFailure(stage, reason, detail);
 
@@ -207,5 +209,12 @@ export function checkReadingShape(doc: unknown, receivedAt: number, policy: Deco
       return fail('schema', 'invalid_value:activity', 'activity must be one of sleep, rest, walk, exercise');
     }
   }
-  return { customerId, eventTime, heartRate, deviceId, activity: activity as Activity | undefined, receivedAt };
+  const steps = o.steps;
+  if (steps !== undefined) {
+    if (typeof steps !== 'number') return fail('schema', 'wrong_type:steps', `steps must be a JSON number, got ${kindOf(steps)}`);
+    if (!Number.isInteger(steps) || steps < 0 || steps > MAX_STEPS_PER_MINUTE) {
+      return fail('schema', 'invalid_value:steps', `steps must be a whole number of steps in the last minute, 0 to ${MAX_STEPS_PER_MINUTE}, got ${steps}`);
+    }
+  }
+  return { customerId, eventTime, heartRate, deviceId, activity: activity as Activity | undefined, steps: steps as number | undefined, receivedAt };
 }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ACTIVITIES, type Activity, type Reading } from './types.js';
 import {
-  DecodeFailure, MAX_CUSTOMER_ID_LENGTH, checkEpochMs, MAX_DEVICE_ID_LENGTH, isPrintableText, parseMessageJson, parseTimestamp,
+  DecodeFailure, MAX_CUSTOMER_ID_LENGTH, checkEpochMs, MAX_DEVICE_ID_LENGTH, MAX_STEPS_PER_MINUTE, isPrintableText, parseMessageJson, parseTimestamp,
   type DecodePolicy,
 } from './decode.js';
 
@@ -33,6 +33,8 @@ export function readingMessageSchema(policy: DecodePolicy) {
     activity: z.enum(ACTIVITIES as [Activity, ...Activity[]], {
       error: (issue) => (typeof issue.input === 'string' ? 'invalid_value:activity' : 'wrong_type:activity'),
     }).optional(),
+    steps: z.number({ error: typeError('steps') })
+      .refine((n) => Number.isInteger(n) && n >= 0 && n <= MAX_STEPS_PER_MINUTE, { error: 'invalid_value:steps' }).optional(),
   }, { error: 'not_an_object' });
 }
 
@@ -46,5 +48,5 @@ export function decodeReadingWithZod(schema: ReturnType<typeof readingMessageSch
     return new DecodeFailure('schema', issue.message, `${issue.path.join('.') || 'message'}: ${issue.message}`);
   }
   const m = result.data;
-  return { customerId: m.customer_id, eventTime: m.timestamp, heartRate: m.heart_rate, deviceId: m.device_id, activity: m.activity, receivedAt };
+  return { customerId: m.customer_id, eventTime: m.timestamp, heartRate: m.heart_rate, deviceId: m.device_id, activity: m.activity, steps: m.steps, receivedAt };
 }

@@ -31,6 +31,11 @@ export interface Reading {
   readonly heartRate: number;
   readonly deviceId: string | undefined;
   readonly activity: Activity | undefined;
+  /**
+   * Steps the device counted in the minute before the reading, when it reports them: movement that
+   * explains a high heart rate on devices that send no activity.
+   */
+  readonly steps?: number | undefined;
   /** Receive time of the message carrying it (RawMessage.receivedAt). */
   readonly receivedAt: number;
 }

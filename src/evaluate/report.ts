@@ -5,9 +5,9 @@ import type { Evaluation, RuleScore } from './score.js';
 const seconds = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms / 100) / 10} s`);
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 100) / 100;
 
-function recallCell(r: RuleScore): string {
-  if (r.recall === null) return '-';
-  return `${r.recall.toFixed(3)}${r.recallTarget === null ? '' : r.recall >= r.recallTarget ? ' ok' : ' LOW'}`;
+function recallCell(recall: number | null, target: number | null): string {
+  if (recall === null) return '-';
+  return `${recall.toFixed(3)}${target === null ? '' : recall >= target ? ' ok' : ' LOW'}`;
 }
 
 function delayCell(r: RuleScore): string {
@@ -17,9 +17,10 @@ function delayCell(r: RuleScore): string {
 
 /** The evaluation as an aligned text table with the totals and how alerts were counted. */
 export function formatTable(e: Evaluation): string {
-  const header = ['rule', 'matches injected', 'episodes', 'detected', 'recall', 'anomalies', 'alerts', 'false', 'false/cust-day', 'median delay', 'max delay', 'delay limit'];
+  const header = ['rule', 'matches injected', 'episodes', 'detected', 'recall', 'with movement', 'without', 'anomalies', 'alerts', 'false', 'false/cust-day', 'median delay', 'max delay', 'delay limit'];
   const rows = e.rules.map((r) => [
-    r.rule, r.scored ? r.matches.join('+') : '(not scored)', String(r.injected), String(r.detected), recallCell(r),
+    r.rule, r.scored ? r.matches.join('+') : '(not scored)', String(r.injected), String(r.detected), recallCell(r.recall, null),
+    recallCell(r.recallWithMovement, r.recallTarget), recallCell(r.recallWithoutMovement, r.recallTargetWithoutMovement),
     String(r.anomalies), String(r.alerts), r.scored ? String(r.falseAlerts) : '-', r.scored ? r.falsePerCustomerDay.toFixed(3) : '-',
     delayCell(r), seconds(r.maxDelayMs), seconds(r.delayLimitMs),
   ]);
@@ -41,6 +42,7 @@ export function formatTable(e: Evaluation): string {
     `Alerts, as the pipeline publishes them: per customer and rule, an anomaly (a reading, or an episode by its start) less than ${e.cooldownMs / 1000} s (alerts.cooldownMs) after the previous one is not alerted again.`,
     `An alert matches an injected episode of a listed kind when it starts before the episode ends and ends at most ${e.toleranceMs / 1000} s before it starts; one matching none is false.`,
     'Episodes: injected ones at least the rule\'s window long that could be seen before the span ended. Delay: first matching alert\'s emission (event time) minus the episode start.',
+    'Recall with movement: on devices that send an activity or a step count (target 0.99); without: on devices that send neither, where activity is inferred (target 0.9).',
     'Delay limit: the rule\'s window (signal-loss: silence plus the allowed lateness, after which its timer fires) plus 5 s.',
     '',
     e.passed ? 'All targets met.' : `Targets missed:\n${e.missed.map((m) => `  - ${m}`).join('\n')}`,
@@ -54,6 +56,7 @@ export function toJsonLine(e: Evaluation): string {
     messages: e.messages, rejects: e.rejects, cooldownMs: e.cooldownMs, toleranceMs: e.toleranceMs,
     rules: e.rules.map((r) => ({
       rule: r.rule, scored: r.scored, matches: r.matches, episodes: r.injected, detected: r.detected, recall: r.recall,
+      recallWithMovement: r.recallWithMovement, recallWithoutMovement: r.recallWithoutMovement,
       anomalies: r.anomalies, alerts: r.alerts, falseAlerts: r.falseAlerts, falsePerCustomerDay: r.falsePerCustomerDay,
       medianDelayMs: r.medianDelayMs, maxDelayMs: r.maxDelayMs, delayLimitMs: r.delayLimitMs,
     })),
@@ -64,13 +67,16 @@ export function toJsonLine(e: Evaluation): string {
 /** The real-data figures as a table, with each rule's recall on the simulator next to them. */
 export function formatDataTable(d: DataEvaluation, simulated: Evaluation): string {
   const recall = new Map(simulated.rules.map((r) => [r.rule, r]));
-  const header = ['rule', 'recall (simulator)', 'anomaly rows', 'rows/cust-day', 'alerts', 'alerts/cust-day', 'days alerted'];
-  const row = (r: DataRuleScore, recallText: string) => [
-    r.rule, recallText, String(r.rows), r.rowsPerCustomerDay.toFixed(2), String(r.alerts), r.alertsPerCustomerDay.toFixed(3), `${(100 * r.alertedDayShare).toFixed(1)} %`,
+  const header = ['rule', 'sim. recall with movement', 'without', 'anomaly rows', 'rows/cust-day', 'alerts', 'alerts/cust-day', 'days alerted'];
+  const row = (r: DataRuleScore, recallText: [string, string]) => [
+    r.rule, ...recallText, String(r.rows), r.rowsPerCustomerDay.toFixed(2), String(r.alerts), r.alertsPerCustomerDay.toFixed(3), `${(100 * r.alertedDayShare).toFixed(1)} %`,
   ];
   const rows = [
-    ...d.rules.map((r) => row(r, recall.has(r.rule) ? recallCell(recall.get(r.rule)!) : '-')),
-    row(d.total, ''),
+    ...d.rules.map((r) => {
+      const sim = recall.get(r.rule);
+      return row(r, sim === undefined ? ['-', '-'] : [recallCell(sim.recallWithMovement, sim.recallTarget), recallCell(sim.recallWithoutMovement, sim.recallTargetWithoutMovement)]);
+    }),
+    row(d.total, ['', '']),
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();

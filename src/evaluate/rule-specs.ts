@@ -6,21 +6,20 @@ import type { EpisodeKind } from '../simulator/types.js';
 /** How one rule is scored. */
 export interface RuleSpec {
   rule: string;
-  /**
-   * Injected kinds an alert of this rule may match. A sustained-high (-low) episode is also logged
-   * as tachycardia (bradycardia), so those two kinds cover every heart-rhythm episode.
-   */
+  /** Injected kinds an alert of this rule may match. */
   matches: readonly EpisodeKind[];
   /**
-   * How long an episode must go on before the rule can alert (ms): durationMs of the sustained
-   * rules, silenceMs plus the allowed lateness for signal-loss (its timer fires when the watermark
-   * passes), 0 for point rules. Recall counts only injected episodes at least this long.
+   * How long an episode must go on before the rule can alert (ms): durationMs of the episode rules,
+   * silenceMs plus the allowed lateness for signal-loss (its timer fires when the watermark passes).
+   * Recall counts only injected episodes at least this long.
    */
   windowMs: number;
   /** Most median detection delay allowed: windowMs + 5 s. */
   delayLimitMs: number;
-  /** Least recall allowed, or null when recall is reported but not a target. */
+  /** Least recall allowed on devices that report movement, or null when recall is reported but not a target. */
   recallTarget: number | null;
+  /** Least recall allowed on devices that report no movement (activity or steps), or null. */
+  recallTargetWithoutMovement: number | null;
   /** False when the simulator has no ground truth for the rule (a plugin it does not know): alerts are counted, not scored. */
   scored: boolean;
 }
@@ -29,6 +28,8 @@ export interface RuleSpec {
 export const DELAY_SLACK_MS = 5_000;
 /** Recall target of the rules each injected heart-rhythm or signal-loss episode is named after. */
 export const RECALL_TARGET = 0.99;
+/** The same on devices that send neither activity nor steps, where activity is inferred. */
+export const RECALL_TARGET_WITHOUT_MOVEMENT = 0.9;
 /** Most false alerts per customer-day, all rules together. */
 export const FALSE_ALERTS_TARGET = 1;
 
@@ -39,11 +40,9 @@ const num = (options: Readonly<Record<string, unknown>>, key: string): number =>
 };
 
 /** Specs of the shipped rules that report anomalies, by id; windows come from the effective options. */
-const SHIPPED: Record<string, (o: Readonly<Record<string, unknown>>, allowedLatenessMs: number) => Omit<RuleSpec, 'rule' | 'delayLimitMs' | 'scored'>> = {
-  bradycardia: () => ({ matches: ['bradycardia'], windowMs: 0, recallTarget: RECALL_TARGET }),
-  tachycardia: () => ({ matches: ['tachycardia'], windowMs: 0, recallTarget: RECALL_TARGET }),
-  'sustained-high': (o) => ({ matches: ['sustained-high'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
-  'sustained-low': (o) => ({ matches: ['sustained-low'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+const SHIPPED: Record<string, (o: Readonly<Record<string, unknown>>, allowedLatenessMs: number) => Omit<RuleSpec, 'rule' | 'delayLimitMs' | 'scored' | 'recallTargetWithoutMovement'>> = {
+  bradycardia: (o) => ({ matches: ['bradycardia'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
+  tachycardia: (o) => ({ matches: ['tachycardia'], windowMs: num(o, 'durationMs'), recallTarget: RECALL_TARGET }),
   'signal-loss': (o, lateness) => ({ matches: ['signal-loss'], windowMs: num(o, 'silenceMs') + lateness, recallTarget: RECALL_TARGET }),
   // Any heart-rhythm episode is a real change from the customer's baseline; no recall target.
   'baseline-shift': (o) => ({ matches: ['bradycardia', 'tachycardia'], windowMs: num(o, 'minDurationMs'), recallTarget: null }),
@@ -57,9 +56,10 @@ export function ruleSpecs(plugins: readonly LoadedPlugin[], allowedLatenessMs: n
   return plugins.filter((p) => p.meta.kind === 'rule' && !NON_ALERTING.has(p.meta.id)).map((p) => {
     const make = SHIPPED[p.meta.id];
     if (make === undefined) {
-      return { rule: p.meta.id, matches: [], windowMs: 0, delayLimitMs: DELAY_SLACK_MS, recallTarget: null, scored: false };
+      return { rule: p.meta.id, matches: [], windowMs: 0, delayLimitMs: DELAY_SLACK_MS, recallTarget: null, recallTargetWithoutMovement: null, scored: false };
     }
     const spec = make(p.options, allowedLatenessMs);
-    return { rule: p.meta.id, ...spec, delayLimitMs: spec.windowMs + DELAY_SLACK_MS, scored: true };
+    const recallTargetWithoutMovement = spec.recallTarget === null ? null : RECALL_TARGET_WITHOUT_MOVEMENT;
+    return { rule: p.meta.id, ...spec, recallTargetWithoutMovement, delayLimitMs: spec.windowMs + DELAY_SLACK_MS, scored: true };
   });
 }

@@ -44,7 +44,11 @@ export interface RuleScore {
   detected: number;
   /** detected / injected; null when nothing was injected. */
   recall: number | null;
+  /** Recall on devices that report movement (activity or steps), and on those that report none. */
+  recallWithMovement: number | null;
+  recallWithoutMovement: number | null;
   recallTarget: number | null;
+  recallTargetWithoutMovement: number | null;
   windowMs: number;
   /** Median and largest delay from episode start to the first matching alert (ms); null when none detected. */
   medianDelayMs: number | null;
@@ -116,15 +120,26 @@ function scoreRule(spec: RuleSpec, detections: readonly Detection[], episodes: r
   // early enough for the delay limit to pass before the span ends.
   const eligible = episodes.filter((e) => kinds.has(e.kind) && e.end - e.start >= spec.windowMs && e.start + spec.delayLimitMs <= replay.endMs);
   const delays: number[] = [];
+  const found = { with: [0, 0], without: [0, 0] };
   for (const e of eligible) {
     const matching = (alertsByCustomer.get(e.customerId) ?? []).filter((a) => overlaps(a, e, tolerance));
-    if (matching.length > 0) delays.push(Math.min(...matching.map((a) => a.detectedAt)) - e.start);
+    const group = e.movement === 'none' ? found.without : found.with;
+    group[1]! += 1;
+    if (matching.length === 0) continue;
+    group[0]! += 1;
+    delays.push(Math.min(...matching.map((a) => a.detectedAt)) - e.start);
   }
+  const ratio = ([hit, all]: number[]) => (all === 0 ? null : hit! / all!);
   const recall = eligible.length === 0 ? null : delays.length / eligible.length;
+  const recallWithMovement = ratio(found.with);
+  const recallWithoutMovement = ratio(found.without);
   const medianDelayMs = median(delays);
   const missed: string[] = [];
-  if (spec.scored && spec.recallTarget !== null && recall !== null && recall < spec.recallTarget) {
-    missed.push(`${spec.rule}: recall ${recall.toFixed(3)} < ${spec.recallTarget}`);
+  if (spec.scored && spec.recallTarget !== null && recallWithMovement !== null && recallWithMovement < spec.recallTarget) {
+    missed.push(`${spec.rule}: recall ${recallWithMovement.toFixed(3)} < ${spec.recallTarget} on devices that report movement`);
+  }
+  if (spec.scored && spec.recallTargetWithoutMovement !== null && recallWithoutMovement !== null && recallWithoutMovement < spec.recallTargetWithoutMovement) {
+    missed.push(`${spec.rule}: recall ${recallWithoutMovement.toFixed(3)} < ${spec.recallTargetWithoutMovement} on devices that report no movement`);
   }
   if (spec.scored && medianDelayMs !== null && medianDelayMs > spec.delayLimitMs) {
     missed.push(`${spec.rule}: median delay ${medianDelayMs / 1000} s > ${spec.delayLimitMs / 1000} s`);
@@ -132,7 +147,8 @@ function scoreRule(spec: RuleSpec, detections: readonly Detection[], episodes: r
   return {
     rule: spec.rule, matches: spec.matches, scored: spec.scored, anomalies: detections.length, alerts: alerts.length,
     falseAlerts: spec.scored ? falseAlerts : 0, falsePerCustomerDay: spec.scored ? falseAlerts / customerDays : 0,
-    injected: eligible.length, detected: delays.length, recall, recallTarget: spec.recallTarget, windowMs: spec.windowMs,
+    injected: eligible.length, detected: delays.length, recall, recallWithMovement, recallWithoutMovement,
+    recallTarget: spec.recallTarget, recallTargetWithoutMovement: spec.recallTargetWithoutMovement, windowMs: spec.windowMs,
     medianDelayMs, maxDelayMs: delays.length === 0 ? null : Math.max(...delays), delayLimitMs: spec.delayLimitMs, missed,
   };
 }

@@ -19,13 +19,11 @@ export interface SweptOption {
 
 /**
  * What is swept. Values stay on the allowed side of each rule's other options at their defaults
- * (bradycardia's criticalBelowBpm 40, tachycardia's criticalAboveBpm 200).
+ * (bradycardia's criticalBelowBpm 40, tachycardia's criticalAboveBpm 150).
  */
 export const SWEPT: readonly SweptOption[] = [
-  { rule: 'tachycardia', option: 'aboveBpm', values: [100, 110, 120, 130, 140, 150] },
+  { rule: 'tachycardia', option: 'aboveBpm', values: [100, 105, 110, 120, 130, 140, 150] },
   { rule: 'bradycardia', option: 'belowBpm', values: [40, 45, 50, 55] },
-  { rule: 'sustained-high', option: 'thresholdBpm', values: [100, 110, 120, 130, 140] },
-  { rule: 'sustained-low', option: 'thresholdBpm', values: [40, 45, 50, 55] },
 ];
 
 /**

@@ -39,7 +39,7 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
   const files = dataFiles(ctx);
   const customers = flag(ctx, 'customers', 1000, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000, 'an integer from 1 to 1000000');
   const hours = flag(ctx, 'hours', 24, (n) => Number.isFinite(n) && n > 0 && n <= 24 * 31, 'a number of hours above 0, at most 744');
-  const { seed: configSeed, anomalyShare, faultShare, outOfRangeShare, malformedShare } = simulatorOptionsFromConfig(ctx.config.simulator);
+  const { seed: configSeed, anomalyShare, faultShare, outOfRangeShare, malformedShare, devices } = simulatorOptionsFromConfig(ctx.config.simulator);
   const seed = flag(ctx, 'seed', configSeed ?? 42, (n) => Number.isInteger(n) && n >= 0 && n <= 2_147_483_647, 'an integer from 0 to 2147483647');
   const sampleDaysRaw = flag(ctx, 'sample-days', 0, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'an integer from 1 to 100000');
   const sampleDays = sampleDaysRaw === 0 ? undefined : sampleDaysRaw;
@@ -52,7 +52,7 @@ export async function evaluateCommand(ctx: CommandContext): Promise<void> {
     ...engineOptionsFromConfig(ctx.config, (failure) => log.warn({ plugin: failure.pluginId, err: failure.error, disabled: failure.disabled }, 'plugin failed during the evaluation')),
     timeBudgetMs: Number.MAX_SAFE_INTEGER,
   };
-  const simulator = { seed, anomalyShare, faultShare, outOfRangeShare, malformedShare };
+  const simulator = { seed, anomalyShare, faultShare, outOfRangeShare, malformedShare, devices };
   log.info({ customers, hours, seed, plugins: plugins.map((p) => p.meta.id), dataFiles: files }, 'evaluation started');
   const t0 = performance.now();
   let nextReport = DEFAULT_START_MS + 6 * 3_600_000;

@@ -16,6 +16,8 @@ export interface TestReading {
   /** Default CUST-TEST. */
   customerId?: string;
   activity?: Activity;
+  /** Steps in the minute before the reading. */
+  steps?: number;
   deviceId?: string;
   /** Receive time in ms; default: the event time. */
   receivedAt?: number | string;
@@ -89,6 +91,7 @@ export function runReadings(plugin: PluginDefinition, readings: readonly TestRea
     offsets.set(partition, offset + 1);
     const body: Record<string, unknown> = { customer_id: r.customerId ?? 'CUST-TEST', timestamp: ms(r.at), heart_rate: r.heartRate };
     if (r.activity !== undefined) body.activity = r.activity;
+    if (r.steps !== undefined) body.steps = r.steps;
     if (r.deviceId !== undefined) body.device_id = r.deviceId;
     const message: RawMessage = {
       value: Buffer.from(JSON.stringify(body)), key: null, topic: 'test', partition, offset: String(offset),

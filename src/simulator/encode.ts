@@ -35,19 +35,21 @@ export class ReadingEncoder {
   }
 
   /** The wire fields of a reading (epoch: timestamp as epoch ms instead of ISO text). */
-  fields(customerId: string, t: number, epoch: boolean, heartRate: number, deviceId: string | undefined, activity: string | undefined): ReadingFields {
+  fields(customerId: string, t: number, epoch: boolean, heartRate: number, deviceId: string | undefined, activity: string | undefined, steps?: number): ReadingFields {
     const f: ReadingFields = { customer_id: customerId, timestamp: epoch ? t : this.isoOf(t), heart_rate: heartRate };
     if (deviceId !== undefined) f.device_id = deviceId;
     if (activity !== undefined) f.activity = activity;
+    if (steps !== undefined) f.steps = steps;
     return f;
   }
 
   /** The JSON value of a reading, byte-identical to JSON.stringify of `fields(...)`. */
-  value(customerId: string, t: number, epoch: boolean, heartRate: number, deviceId: string | undefined, activity: string | undefined): Buffer {
+  value(customerId: string, t: number, epoch: boolean, heartRate: number, deviceId: string | undefined, activity: string | undefined, steps?: number): Buffer {
     // Ids, ISO text and activities are plain ASCII without quotes or backslashes: no escaping.
     let s = `{"customer_id":"${customerId}","timestamp":${epoch ? t : `"${this.isoOf(t)}"`},"heart_rate":${heartRate}`;
     if (deviceId !== undefined) s += `,"device_id":"${deviceId}"`;
     if (activity !== undefined) s += `,"activity":"${activity}"`;
+    if (steps !== undefined) s += `,"steps":${steps}`;
     return Buffer.from(`${s}}`, 'latin1');
   }
 }

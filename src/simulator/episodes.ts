@@ -3,11 +3,10 @@
 import type { EpisodeKind, EpisodeRecord } from './types.js';
 import type { Population } from './population.js';
 import type { Random } from './random.js';
+import { MOVEMENT_NAMES } from './wear.js';
 
 interface EpisodeSpec {
   kind: EpisodeKind;
-  /** A sustained episode also satisfies the simpler rule: it is logged under both kinds. */
-  alsoLogged?: EpisodeKind;
   weight: number;
   minutes: readonly [number, number];
   /** Heart-rate level drawn per episode, and the band every reading is held in (bpm). */
@@ -15,21 +14,23 @@ interface EpisodeSpec {
   band?: readonly [number, number];
 }
 
-// Bands keep a margin to each rule's threshold; short spells stay under 10 minutes (with a
-// 2-minute margin) so that the sustained rules cannot fire on them.
+// Heart-rhythm episodes start and end abruptly, at rest or asleep (paroxysmal tachycardia, heart
+// block), and last 3 to 40 minutes: most are long enough for the rules' 10-minute window, some are
+// spells too short to alert on. Bands keep a margin to each rule's threshold.
 const CLINICAL: readonly EpisodeSpec[] = [
-  { kind: 'bradycardia', weight: 0.3, minutes: [2, 8], level: [38, 45], band: [35, 46] },
-  { kind: 'tachycardia', weight: 0.3, minutes: [2, 8], level: [118, 135], band: [115, 140] },
-  { kind: 'sustained-high', alsoLogged: 'tachycardia', weight: 0.2, minutes: [12, 30], level: [130, 150], band: [126, 160] },
-  { kind: 'sustained-low', alsoLogged: 'bradycardia', weight: 0.2, minutes: [12, 30], level: [31, 36], band: [28, 37] },
+  { kind: 'bradycardia', weight: 0.5, minutes: [3, 40], level: [36, 46], band: [33, 48] },
+  { kind: 'tachycardia', weight: 0.5, minutes: [3, 40], level: [120, 165], band: [114, 175] },
 ];
 const FAULTS: readonly EpisodeSpec[] = [
-  { kind: 'signal-loss', weight: 0.6, minutes: [2, 15] },
-  { kind: 'flatline', weight: 0.4, minutes: [3, 10] },
+  { kind: 'flatline', weight: 1, minutes: [3, 10] },
 ];
-const SPECS = [...CLINICAL, ...FAULTS];
+/** The device going silent right after a heart-rhythm episode (loose on a fainting wrist): signal-loss's case. */
+const LOSS: EpisodeSpec = { kind: 'signal-loss', weight: 0, minutes: [2, 15] };
+/** Share of heart-rhythm episodes that end with the device falling silent. */
+const LOSS_AFTER_EPISODE = 0.3;
+const SPECS = [...CLINICAL, ...FAULTS, LOSS];
 
-/** Episode codes in Population.episode: 0 none, 1..4 heart-rhythm episodes, then the faults. */
+/** Episode codes in Population.episode: 0 none, then the heart-rhythm episodes, then the faults. */
 export const NO_EPISODE = 0;
 export const SIGNAL_LOSS = SPECS.findIndex((s) => s.kind === 'signal-loss') + 1;
 export const FLATLINE = SPECS.findIndex((s) => s.kind === 'flatline') + 1;
@@ -83,29 +84,34 @@ export class EpisodeInjector {
   }
 
   /**
-   * Called once per reading slot of customer i at time t (epoch ms), before its reading is
-   * made: ends an expired episode, maybe starts one, and returns the episode code now active.
+   * Called once per reading slot of customer i at time t (epoch ms), before its reading is made:
+   * ends an expired episode, maybe starts one, and returns the episode code now active. A
+   * heart-rhythm episode starts only while the customer rests or sleeps (`atRest`); one due at
+   * another time waits, so that workouts and walks do not lower the share in an episode.
    */
-  update(pop: Population, i: number, t: number, customerId: string): number {
+  update(pop: Population, i: number, t: number, customerId: string, atRest: boolean): number {
     let code = pop.episode[i]!;
-    if (code !== NO_EPISODE && t >= pop.episodeEnd[i]!) code = pop.episode[i] = NO_EPISODE;
+    if (code !== NO_EPISODE && t >= pop.episodeEnd[i]!) {
+      code = isClinical(code) && this.rnd.chance(LOSS_AFTER_EPISODE) ? this.start(pop, i, t, customerId, SIGNAL_LOSS) : NO_EPISODE;
+      pop.episode[i] = code;
+    }
     if (code !== NO_EPISODE) return code;
     const r = this.rnd.float();
     const clinical = r < this.clinicalStart || pop.episodeDue[i] === 1;
-    // Heart-rhythm episodes are "not while exercising": one due during a workout waits for its
-    // end, so that workouts do not lower the share of customers in an episode.
-    if (clinical && pop.workout[i] === 1) pop.episodeDue[i] = 1;
-    else if (clinical) code = pickSpec(CLINICAL, 0, this.rnd);
-    else if (r < this.clinicalStart + this.faultStart) code = pickSpec(FAULTS, CLINICAL.length, this.rnd);
-    if (code === NO_EPISODE) return code;
+    if (clinical && !atRest) pop.episodeDue[i] = 1;
+    else if (clinical) code = this.start(pop, i, t, customerId, pickSpec(CLINICAL, 0, this.rnd));
+    else if (r < this.clinicalStart + this.faultStart) code = this.start(pop, i, t, customerId, pickSpec(FAULTS, CLINICAL.length, this.rnd));
+    return code;
+  }
+
+  private start(pop: Population, i: number, t: number, customerId: string, code: number): number {
     const spec = SPECS[code - 1]!;
     const end = t + Math.round(this.rnd.between(spec.minutes[0], spec.minutes[1]) * 60) * 1000;
     pop.episode[i] = code;
     pop.episodeEnd[i] = end;
     if (isClinical(code)) pop.episodeDue[i] = 0;
     if (spec.level) pop.episodeLevel[i] = this.rnd.between(spec.level[0], spec.level[1]);
-    this.report({ customerId, kind: spec.kind, start: t, end });
-    if (spec.alsoLogged) this.report({ customerId, kind: spec.alsoLogged, start: t, end });
+    this.report({ customerId, kind: spec.kind, start: t, end, movement: MOVEMENT_NAMES[pop.movement[i]!]! });
     return code;
   }
 

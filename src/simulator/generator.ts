@@ -1,13 +1,30 @@
-// Makes the message of one customer's reading slot: moves its activity and heart rate on,
-// applies an injected episode or fault, then encodes it as valid, out of range or malformed.
+// Makes the message of one customer's reading slot: moves its activity and heart rate on, takes
+// the device off the wrist or puts it back, applies an injected episode or fault, then encodes it
+// as valid, out of range or malformed, with what the device reports about movement.
 import { advanceActivity, initActivity } from './activity.js';
 import { customerIdOf, customerIdWidth, deviceIdOf, ReadingEncoder } from './encode.js';
 import { EpisodeInjector, FLATLINE, isClinical, NO_EPISODE, SIGNAL_LOSS, type EpisodeShares } from './episodes.js';
 import { HeartRateModel } from './heart-rate.js';
 import { MALFORMED_KINDS, malformedValue } from './malformed.js';
-import { EXERCISE, Population } from './population.js';
+import { EXERCISE, Population, REST, SLEEP } from './population.js';
 import { Random } from './random.js';
 import { ACTIVITIES, type EpisodeRecord, type SimMessage } from './types.js';
+import { ACTIVITY_LABELS, assignMovement, STEP_COUNTS, stepsPerMinute, WearModel, type DeviceRealism } from './wear.js';
+
+/**
+ * Whether a consumer device skips this slot. The recordings' readings are 5, 10 or 15 s apart in
+ * the ratio 48 : 28 : 24, so after a reading the next slot sends with chance 0.48, the one after
+ * with 0.54, and the third always.
+ */
+function skipsSlot(pop: Population, i: number, rnd: Random): boolean {
+  const skipped = pop.skippedSlots[i]!;
+  if (skipped >= 2 || rnd.float() < (skipped === 0 ? 0.48 : 0.54)) {
+    pop.skippedSlots[i] = 0;
+    return false;
+  }
+  pop.skippedSlots[i] = skipped + 1;
+  return true;
+}
 
 /** Settings of the generator; all shares are in [0, 1]. */
 export interface GeneratorSettings extends EpisodeShares {
@@ -15,12 +32,14 @@ export interface GeneratorSettings extends EpisodeShares {
   seed: number;
   /** Time of the first reading slot (epoch ms): sets the time of day customers start in. */
   startMs: number;
-  /** Time between two readings of one customer (ms). */
+  /** Time between two reading slots of one customer (ms). */
   intervalMs: number;
   outOfRangeShare: number;
   malformedShare: number;
   /** Share of readings whose timestamp is epoch ms instead of ISO-8601 text. */
   epochTimestampShare: number;
+  /** Consumer wearables (off the wrist at times, irregular intervals, half without movement data) or ideal ones. */
+  devices: DeviceRealism;
 }
 
 /** Generates customers' readings one slot at a time; deterministic for the same call sequence. */
@@ -29,6 +48,9 @@ export class ReadingGenerator {
   private readonly pop: Population;
   private readonly hrModel: HeartRateModel;
   private readonly episodes: EpisodeInjector;
+  private readonly wear: WearModel;
+  /** Consumer devices skip slots, as Fitbits do (readings 1 to 3 slots apart: 5, 10 or 15 s for 5-s slots). */
+  private readonly skipsSlots: boolean;
   private readonly encoder = new ReadingEncoder();
   private readonly idWidth: number;
   private readonly malformedShare: number;
@@ -40,6 +62,9 @@ export class ReadingGenerator {
     this.pop = new Population(settings.customers, this.rnd);
     this.hrModel = new HeartRateModel(settings.intervalMs);
     this.episodes = new EpisodeInjector(settings, settings.intervalMs, this.rnd, report);
+    this.wear = new WearModel(settings.devices, settings.intervalMs, this.rnd);
+    this.skipsSlots = settings.devices === 'consumer';
+    assignMovement(this.pop, this.rnd, settings.devices);
     this.idWidth = customerIdWidth(settings.customers);
     this.malformedShare = settings.malformedShare;
     this.spoiledShare = settings.malformedShare + settings.outOfRangeShare;
@@ -61,10 +86,15 @@ export class ReadingGenerator {
     const rnd = this.rnd;
     const customerId = this.customerId(i);
     const wasInEpisode = isClinical(pop.episode[i]!) && t < pop.episodeEnd[i]!;
-    advanceActivity(pop, i, t, rnd, !wasInEpisode);
+    const wasAsleep = pop.activity[i] === SLEEP;
+    // A heart-rhythm episode keeps the customer at rest (or asleep) from start to end.
+    if (!wasInEpisode) advanceActivity(pop, i, t, rnd, true);
     const normal = this.hrModel.step(pop, i, rnd);
-    const code = this.episodes.update(pop, i, t, customerId);
-    if (code === SIGNAL_LOSS) return null;
+    const free = pop.episode[i] === NO_EPISODE || t >= pop.episodeEnd[i]!;
+    if (!this.wear.worn(pop, i, t, !wasAsleep && pop.activity[i] === SLEEP, free)) return null;
+    const atRest = pop.workout[i] === 0 && (pop.activity[i] === REST || pop.activity[i] === SLEEP);
+    const code = this.episodes.update(pop, i, t, customerId, atRest);
+    if (code === SIGNAL_LOSS || (this.skipsSlots && skipsSlot(pop, i, rnd))) return null;
 
     let heartRate: number;
     let activityCode: number;
@@ -82,24 +112,25 @@ export class ReadingGenerator {
       }
     }
     const activity = ACTIVITIES[activityCode]!;
-    // Devices that do not report activities still flag a workout, as workout modes do.
-    const sentActivity = pop.reportsActivity[i] === 1 || activityCode === EXERCISE ? activity : undefined;
+    const movement = pop.movement[i];
+    const sentActivity = movement === ACTIVITY_LABELS ? activity : undefined;
+    const steps = movement === STEP_COUNTS ? stepsPerMinute(activityCode, rnd) : undefined;
     const deviceId = deviceIdOf(pop.deviceSerial[i]!);
     const epoch = rnd.float() < this.epochShare;
 
     const r = rnd.float();
     if (r < this.malformedShare) {
       const malformedKind = MALFORMED_KINDS[Math.floor(rnd.float() * MALFORMED_KINDS.length)]!;
-      const fields = this.encoder.fields(customerId, t, epoch, heartRate, deviceId, sentActivity);
+      const fields = this.encoder.fields(customerId, t, epoch, heartRate, deviceId, sentActivity, steps);
       return { key: customerId, value: malformedValue(malformedKind, fields, rnd), kind: 'malformed', malformedKind, eventTime: t, heartRate, activity };
     }
     if (r < this.spoiledShare) {
       // What failing sensors send: zero or a few bpm off the skin, or a glitch far above 250.
       const impossible = rnd.chance(0.5) ? rnd.int(0, 19) : rnd.int(251, 320);
-      const value = this.encoder.value(customerId, t, epoch, impossible, deviceId, sentActivity);
+      const value = this.encoder.value(customerId, t, epoch, impossible, deviceId, sentActivity, steps);
       return { key: customerId, value, kind: 'out_of_range', eventTime: t, heartRate: impossible, activity };
     }
-    const value = this.encoder.value(customerId, t, epoch, heartRate, deviceId, sentActivity);
+    const value = this.encoder.value(customerId, t, epoch, heartRate, deviceId, sentActivity, steps);
     return { key: customerId, value, kind: 'valid', eventTime: t, heartRate, activity };
   }
 }

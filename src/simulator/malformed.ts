@@ -9,6 +9,7 @@ export interface ReadingFields {
   heart_rate: number;
   device_id?: string;
   activity?: string;
+  steps?: number;
 }
 
 /**

@@ -20,8 +20,12 @@ export class Population {
   /** Hour of day (UTC, 0..24) the customer goes to sleep, and for how many hours. */
   readonly bedtimeHour: Float32Array;
   readonly sleepHours: Float32Array;
-  /** 1 when the device reports the activity on every reading, 0 when only during a workout. */
-  readonly reportsActivity: Uint8Array;
+  /** What the device says about movement: NO_MOVEMENT, ACTIVITY_LABELS or STEP_COUNTS (see wear.ts). */
+  readonly movement: Uint8Array;
+  /** Until when (epoch ms) the device is off the wrist: no readings; 0 when worn. */
+  readonly offUntil: Float64Array;
+  /** Slots skipped since the device last sent (consumer devices send on 1 to 3 slots apart). */
+  readonly skippedSlots: Uint8Array;
   /** Device serial for device_id, 0 when the device model sends no device_id. */
   readonly deviceSerial: Uint32Array;
   // Activity state machine.
@@ -52,7 +56,9 @@ export class Population {
     this.maxHr = new Float32Array(size);
     this.bedtimeHour = new Float32Array(size);
     this.sleepHours = new Float32Array(size);
-    this.reportsActivity = new Uint8Array(size);
+    this.movement = new Uint8Array(size);
+    this.offUntil = new Float64Array(size);
+    this.skippedSlots = new Uint8Array(size);
     this.deviceSerial = new Uint32Array(size);
     this.activity = new Uint8Array(size);
     this.activityUntil = new Float64Array(size);
@@ -76,7 +82,6 @@ export class Population {
       this.maxHr[i] = 208 - 0.7 * age; // Tanaka et al. 2001
       this.bedtimeHour[i] = (rnd.between(21.5, 24.75)) % 24;
       this.sleepHours[i] = rnd.between(6.5, 8.5);
-      this.reportsActivity[i] = rnd.chance(0.85) ? 1 : 0;
       this.deviceSerial[i] = rnd.chance(0.7) ? 1 + Math.floor(rnd.float() * 0xfffffffe) : 0;
     }
   }

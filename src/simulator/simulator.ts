@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { EpisodeLog } from './episode-log.js';
 import { ReadingGenerator } from './generator.js';
 import type { EpisodeRecord, SimMessage } from './types.js';
+import { DEVICE_REALISMS, type DeviceRealism } from './wear.js';
 
 /** Options of createSimulator; defaults match the config schema's. */
 export interface SimulatorOptions {
@@ -22,6 +23,12 @@ export interface SimulatorOptions {
   malformedShare?: number;
   /** Share of readings with an epoch-ms timestamp instead of ISO-8601 text (default 0.1). */
   epochTimestampShare?: number;
+  /**
+   * consumer (default): devices taken off the wrist at times, readings 0.5 to 1.5 intervals apart
+   * (about 0.9 on average), half of them reporting no movement; ideal: always worn, one reading
+   * every interval, each labelled with its activity.
+   */
+  devices?: DeviceRealism;
   /** JSON-lines file of the injected episodes (replaced at start). */
   episodeLog?: string;
   /** Keep the episode records in memory (default true). */
@@ -56,8 +63,8 @@ export interface Simulator {
 
 /** Simulator options from the validated config (simulator.* keys). */
 export function simulatorOptionsFromConfig(config: AppConfig['simulator']): SimulatorOptions {
-  const { customers, rate, seed, anomalyShare, faultShare, outOfRangeShare, malformedShare, episodeLog } = config;
-  return { customers, rate, seed, anomalyShare, faultShare, outOfRangeShare, malformedShare, episodeLog };
+  const { customers, rate, seed, anomalyShare, faultShare, outOfRangeShare, malformedShare, episodeLog, devices } = config;
+  return { customers, rate, seed, anomalyShare, faultShare, outOfRangeShare, malformedShare, episodeLog, devices: devices as DeviceRealism };
 }
 
 function check(ok: boolean, key: string, value: unknown, allowed: string): void {
@@ -72,6 +79,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const rate = options.rate ?? 1000;
   const seed = options.seed ?? 42;
   const startMs = options.startMs ?? Date.now();
+  const devices = options.devices ?? 'consumer';
   const shares = {
     anomalyShare: options.anomalyShare ?? 0.02,
     faultShare: options.faultShare ?? 0.005,
@@ -83,14 +91,18 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   check(Number.isFinite(rate) && rate > 0, 'rate', rate, 'a number above 0');
   check(Number.isInteger(seed), 'seed', seed, 'an integer');
   check(Number.isFinite(startMs), 'startMs', startMs, 'epoch milliseconds');
+  check(DEVICE_REALISMS.includes(devices), 'devices', devices, DEVICE_REALISMS.join(' or '));
   for (const [key, value] of Object.entries(shares)) check(isShare(value), key, value, 'a number from 0 to 1');
   check(shares.anomalyShare + shares.faultShare <= 1, 'faultShare', shares.faultShare, 'at most 1 - anomalyShare');
   check(shares.outOfRangeShare + shares.malformedShare <= 1, 'malformedShare', shares.malformedShare, 'at most 1 - outOfRangeShare');
 
-  const slotMs = 1000 / rate;
-  const intervalMs = customers * slotMs;
+  // Consumer devices send on about one slot in two (generator.ts): their slots come twice as often,
+  // so that a customer's readings are still about intervalMs apart on average (5-15 s for 10 s).
+  const slotsPerReading = devices === 'consumer' ? 2 : 1;
+  const slotMs = 1000 / (rate * slotsPerReading);
+  const intervalMs = (customers * 1000) / rate;
   const log = new EpisodeLog({ file: options.episodeLog, keep: options.keepEpisodes, onEpisode: options.onEpisode });
-  const generator = new ReadingGenerator({ customers, seed, startMs, intervalMs, ...shares }, (record) => log.add(record));
+  const generator = new ReadingGenerator({ customers, seed, startMs, intervalMs: intervalMs / slotsPerReading, devices, ...shares }, (record) => log.add(record));
   // Slot times are computed from the slot number, never accumulated: no drift over long runs.
   let slot = 0;
   let customer = 0;

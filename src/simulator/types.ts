@@ -31,22 +31,25 @@ export interface SimMessage {
 
 /**
  * Kinds of injected episodes and faults. Each is named after the rule meant to detect it:
- * bradycardia (< 50 bpm), tachycardia (> 110 bpm unless exercising), sustained-high /
- * sustained-low (> 120 / < 40 bpm for 10 continuous minutes, not exercising),
- * signal-loss (silent > 60 s), flatline (the same value repeated).
+ * bradycardia (< 50 bpm), tachycardia (> 110 bpm, at rest, abrupt onset), signal-loss (the device
+ * silent for minutes right after a heart-rhythm episode), flatline (the same value repeated).
+ * A device taken off the wrist is not an episode: consumer wearables do that every day.
  */
-export type EpisodeKind = 'bradycardia' | 'tachycardia' | 'sustained-high' | 'sustained-low' | 'signal-loss' | 'flatline';
+export type EpisodeKind = 'bradycardia' | 'tachycardia' | 'signal-loss' | 'flatline';
 
 /**
  * One injected episode or fault: every reading of `customerId` with an event time in
- * [start, end) (epoch ms) is affected. A sustained-high (-low) episode is also logged as a
- * tachycardia (bradycardia) episode with the same span, since both rules rightly fire on it;
- * the sustained rules are expected to fire 10 minutes after `start`. `end` is planned when
- * the episode starts: clip it to the simulated span when the run stops earlier.
+ * [start, end) (epoch ms) is affected. `end` is planned when the episode starts: clip it to the
+ * simulated span when the run stops earlier.
  */
 export interface EpisodeRecord {
   customerId: string;
   kind: EpisodeKind;
   start: number;
   end: number;
+  /** What the customer's device reports about movement (recall is scored per kind of device). */
+  movement?: DeviceMovement;
 }
+
+/** What a device sends about movement: an activity label, a step count, or nothing. */
+export type DeviceMovement = 'activity' | 'steps' | 'none';

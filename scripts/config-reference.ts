@@ -1,4 +1,5 @@
-// Generates README.md's configuration reference from the config schema (`npm run docs:config`).
+// Generates the configuration reference in docs/configuration.md from the config schema
+// (`npm run docs:config`); test/config-reference.test.ts fails when it is out of date.
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,8 @@ import { flagOf, schemaEntries, type SchemaEntry } from '../src/config-schema.js
 
 export const START_MARKER = '<!-- config-reference:start -->';
 export const END_MARKER = '<!-- config-reference:end -->';
-export const README_PATH = path.resolve(import.meta.dirname, '..', 'README.md');
+/** The file holding the generated reference between the markers. */
+export const REFERENCE_PATH = path.resolve(import.meta.dirname, '..', 'docs', 'configuration.md');
 
 /** A table cell: pipes would end the cell and newlines the row. */
 function cell(text: string): string {
@@ -48,22 +50,22 @@ export function renderConfigReference(): string {
   ].join('\n');
 }
 
-/** The text between the markers, or undefined when README has no (well-ordered) markers. */
-export function extractSection(readme: string): string | undefined {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
+/** The text between the markers, or undefined when the file has no (well-ordered) markers. */
+export function extractSection(doc: string): string | undefined {
+  const start = doc.indexOf(START_MARKER);
+  const end = doc.indexOf(END_MARKER);
   if (start === -1 || end === -1 || end < start) return undefined;
-  return readme.slice(start + START_MARKER.length, end);
+  return doc.slice(start + START_MARKER.length, end);
 }
 
-/** README text with the section between the markers replaced by `table`. */
-export function replaceSection(readme: string, table: string): string {
-  if (extractSection(readme) === undefined) {
-    throw new Error(`README.md has no ${START_MARKER} ... ${END_MARKER} section to replace`);
+/** The document's text with the section between the markers replaced by `table`. */
+export function replaceSection(doc: string, table: string): string {
+  if (extractSection(doc) === undefined) {
+    throw new Error(`${path.relative(process.cwd(), REFERENCE_PATH)} has no ${START_MARKER} ... ${END_MARKER} section to replace`);
   }
-  const start = readme.indexOf(START_MARKER) + START_MARKER.length;
-  const end = readme.indexOf(END_MARKER);
-  return `${readme.slice(0, start)}\n${table}\n${readme.slice(end)}`;
+  const start = doc.indexOf(START_MARKER) + START_MARKER.length;
+  const end = doc.indexOf(END_MARKER);
+  return `${doc.slice(0, start)}\n${table}\n${doc.slice(end)}`;
 }
 
 function main(argv: string[]): void {
@@ -72,14 +74,14 @@ function main(argv: string[]): void {
     process.stdout.write(`${table}\n`);
     return;
   }
-  const readme = readFileSync(README_PATH, 'utf8');
-  const updated = replaceSection(readme, table);
-  if (updated === readme) {
-    process.stdout.write(`${path.relative(process.cwd(), README_PATH)}: configuration reference already up to date\n`);
+  const doc = readFileSync(REFERENCE_PATH, 'utf8');
+  const updated = replaceSection(doc, table);
+  if (updated === doc) {
+    process.stdout.write(`${path.relative(process.cwd(), REFERENCE_PATH)}: configuration reference already up to date\n`);
     return;
   }
-  writeFileSync(README_PATH, updated);
-  process.stdout.write(`${path.relative(process.cwd(), README_PATH)}: configuration reference updated\n`);
+  writeFileSync(REFERENCE_PATH, updated);
+  process.stdout.write(`${path.relative(process.cwd(), REFERENCE_PATH)}: configuration reference updated\n`);
 }
 
 // Run only as a script, not when a test imports the functions above.

@@ -11,7 +11,7 @@ export interface FormatBounds {
 }
 
 export interface ValueFormat {
-  /** What the format accepts, in words, for error messages and the README reference. */
+  /** What the format accepts, in words, for error messages and docs/configuration.md. */
   allowed(bounds: FormatBounds): string;
   /** Throws nothing; returns true when the value is acceptable. */
   check(value: unknown, bounds: FormatBounds): boolean;

@@ -90,9 +90,8 @@ export const schema = {
     batchSize: { doc: 'Most readings a worker writes in one batch.', format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_BATCH_SIZE' },
     flushIntervalMs: { doc: 'Longest a reading waits in a worker before its batch is written, in ms.', format: 'integer', min: 1, max: 60000, default: 50, env: 'WORKERS_FLUSH_INTERVAL_MS' },
     // 6: all of a worker's partitions at the default 12 partitions and 2 workers, so a fetch's chunks
-    // are written in one wave instead of two. npm run bench, latency at 10,000 readings/s, five
-    // alternating runs of each: p99 median 320 ms with 6, 339 ms with 3 (246-630 ms: the machine's
-    // noise is as large as the difference); drains the same.
+    // are written in one wave instead of two, by construction; the bench could not tell 6 from 3
+    // apart through its machine's noise (BENCHMARKS.md).
     concurrentPartitions: { doc: "Partitions a worker processes and writes at once (each write takes one of the worker's database connections; keep it below database.poolSize).", format: 'integer', min: 1, max: 64, default: 6, env: 'WORKERS_CONCURRENT_PARTITIONS' },
   },
   simulator: {

@@ -156,7 +156,7 @@ export function loadConfigWithSources(options: LoadOptions = {}): LoadedConfig {
     for (const key of leafPaths(content, '')) {
       if (!entryByPath.has(key)) {
         const allowed = entries.map(([k]) => k).filter((k) => k.startsWith(key.split('.')[0]!)).slice(0, 8).join(', ');
-        throw new ConfigError(key, `Invalid config ${key} in ${file}: unknown key; allowed keys${allowed ? ` here: ${allowed}` : ': see the README configuration reference'}`);
+        throw new ConfigError(key, `Invalid config ${key} in ${file}: unknown key; allowed keys${allowed ? ` here: ${allowed}` : ': see docs/configuration.md'}`);
       }
       fileOf.set(key, file);
     }

@@ -1,14 +1,14 @@
-// README.md's configuration reference must match the config schema it is generated from.
+// docs/configuration.md's reference must match the config schema it is generated from.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { schema, schemaEntries } from '../src/config-schema.js';
-import { README_PATH, extractSection, renderConfigReference, replaceSection } from '../scripts/config-reference.js';
+import { REFERENCE_PATH, extractSection, renderConfigReference, replaceSection } from '../scripts/config-reference.js';
 
 describe('configuration reference', () => {
-  it('README.md holds the reference generated from the current schema', () => {
-    const section = extractSection(readFileSync(README_PATH, 'utf8'));
-    expect(section, 'README.md lacks the <!-- config-reference:start/end --> markers').toBeDefined();
-    expect(section!.trim(), 'README.md configuration reference is out of date: run `npm run docs:config`')
+  it('docs/configuration.md holds the reference generated from the current schema', () => {
+    const section = extractSection(readFileSync(REFERENCE_PATH, 'utf8'));
+    expect(section, 'docs/configuration.md lacks the <!-- config-reference:start/end --> markers').toBeDefined();
+    expect(section!.trim(), 'docs/configuration.md is out of date: run `npm run docs:config`')
       .toBe(renderConfigReference().trim());
   });
 

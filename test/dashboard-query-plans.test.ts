@@ -6,7 +6,7 @@
 // timed). A full count is checked too, so the plan reader is known to see a scan and count it.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUERIES, type QueryName } from '../src/dashboard/queries.js';
+import { QUERIES, type QueryName } from '../src/store/dashboard-queries.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 
 const READINGS = 1_500_000;

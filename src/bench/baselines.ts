@@ -4,6 +4,7 @@
 //   naive design:  one consumer, one message at a time, one INSERT committed per reading.
 import { consumeBare } from '../kafka/bare-consumer.js';
 import { copyRows, insertRow, type BaselineRow } from '../store/baseline-writes.js';
+import { storedCounts } from '../store/bench-queries.js';
 import { bareRow } from './bare-parse.js';
 import { cpuUsed, snapshot } from './cpu.js';
 import type { BenchEnv } from './environment.js';
@@ -44,8 +45,7 @@ export async function runBaseline(env: BenchEnv, topic: string, limit: number, l
     });
     const cpu = cpuUsed(cpuBefore, snapshot(await cpuGroups()));
     const seconds = (run.doneAt - run.joinedAt) / 1000;
-    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats');
-    const stored = rows[0]!.n;
+    const { stored } = await storedCounts(pool);
     return { messages: run.handled, seconds, perSecond: run.handled / seconds, written, stored, countsMatch: stored === written && run.handled === limit, cpu };
   } finally {
     await db.drop();

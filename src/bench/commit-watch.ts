@@ -4,7 +4,8 @@
 // no table and costs the server next to nothing; a row's transaction is its xmin. The first poll
 // whose snapshot shows that transaction finished is when its rows were committed, late by at most
 // one poll interval. Polling the broker for committed offsets instead (as this bench first did)
-// cost a FindCoordinator and an OffsetFetch request per poll, 0.1 cores of a 2-core machine.
+// cost a FindCoordinator and an OffsetFetch request per poll: CPU taken from the machine measured.
+import { currentSnapshot } from '../store/bench-queries.js';
 import type { Pool } from './environment.js';
 
 /** One poll: when its answer arrived, and the snapshot it saw. */
@@ -58,8 +59,7 @@ export function watchCommits(pool: Pool, pollMs: number): CommitWatch {
   const seen: SnapshotSeen[] = [];
   let polling = true;
   const poll = async () => {
-    const { rows } = await pool.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s');
-    const s = parseSnapshot(rows[0]!.s, Date.now());
+    const s = parseSnapshot(await currentSnapshot(pool), Date.now());
     // Unchanged snapshots add nothing: the first one of a run already answers for it.
     const last = seen[seen.length - 1];
     if (last === undefined || last.xmax !== s.xmax || last.xip.join() !== s.xip.join()) seen.push(s);

@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runCli } from '../cli-process.js';
+import { storedCounts } from '../store/bench-queries.js';
 import { cpuUsed, snapshot } from './cpu.js';
 import { summarizeGcTrace, type GcSummary } from './gc-trace.js';
-import type { BenchEnv, Pool } from './environment.js';
+import type { BenchEnv } from './environment.js';
 import type { FillResult } from './fill.js';
 
 export interface DrainResult {
@@ -42,13 +43,6 @@ export function appEnv(env: BenchEnv, topic: string, names: { dlq: string; alert
     WORKERS: String(workers), SIMULATOR_ENABLED: 'false', LOG_DIR: logDir, LOG_LEVEL: 'info',
     KAFKA_LOCAL_AUTOSTART: 'false', DATABASE_EMBEDDED_FALLBACK: 'false',
   };
-}
-
-/** Rows in a phase's heartbeats and rejected_readings tables. */
-export async function storedCounts(pool: Pool): Promise<{ stored: number; rejected: number }> {
-  const { rows } = await pool.query<{ stored: number; rejected: number }>(
-    'SELECT (SELECT count(*) FROM heartbeats)::int AS stored, (SELECT count(*) FROM rejected_readings)::int AS rejected');
-  return rows[0]!;
 }
 
 /** Runs one timed drain of `topic` (filled as `fill` says) with `workers` worker threads. */

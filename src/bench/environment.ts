@@ -15,6 +15,7 @@ import { startLocalCluster } from '../kafka/local-cluster.js';
 import { firstAnswering } from '../kafka/probe.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
+import { backendPids, createDatabase, dropDatabase, serverVersion } from '../store/bench-queries.js';
 import { withDatabase } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { maintainPartitions } from '../store/partitions.js';
@@ -123,14 +124,13 @@ export async function openBenchEnv(config: AppConfig, log: Logger, options: { ex
   const created: string[] = [];
   cleanups.push(async () => {
     for (const name of created.reverse()) {
-      if (name.endsWith('_tmpl')) await admin.query(`ALTER DATABASE ${name} IS_TEMPLATE false`).catch(() => undefined);
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((err: unknown) => log.warn({ err, name }, 'could not drop a benchmark database'));
+      await dropDatabase(admin, name).catch((err: unknown) => log.warn({ err, name }, 'could not drop a benchmark database'));
     }
   });
   const template = `heartbeat_bench_${runId}_tmpl`;
   let templateReady: Promise<void> | undefined;
   const buildTemplate = async () => {
-    await admin.query(`CREATE DATABASE ${template}`);
+    await createDatabase(admin, template);
     created.push(template);
     const pool = await createPool(config, log, { url: withDatabase(config.database.url, template), max: 1 });
     try {
@@ -159,7 +159,7 @@ export async function openBenchEnv(config: AppConfig, log: Logger, options: { ex
       templateReady ??= buildTemplate();
       await templateReady;
       const name = `heartbeat_bench_${runId}_${label.replace(/[^a-z0-9_]/g, '_')}`;
-      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      await createDatabase(admin, name, template);
       created.push(name);
       const url = withDatabase(config.database.url, name);
       const pools: Pool[] = [];
@@ -174,20 +174,14 @@ export async function openBenchEnv(config: AppConfig, log: Logger, options: { ex
         },
         async drop() {
           for (const pool of pools.splice(0)) await pool.end().catch(() => undefined);
-          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await dropDatabase(admin, name);
           created.splice(created.indexOf(name), 1);
         },
       };
     },
     brokerPids: () => (brokerDir === undefined ? [] : pidsMatching(brokerDir).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java')),
-    async backendPids(database) {
-      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
-      return rows.map((r) => r.pid);
-    },
-    async postgresVersion() {
-      const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
-      return rows[0]!.server_version;
-    },
+    backendPids: (database) => backendPids(admin, database),
+    postgresVersion: () => serverVersion(admin),
     async close() {
       if (cleaned) return;
       cleaned = true;

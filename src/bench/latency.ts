@@ -12,17 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { openOffsetReader, sumOffsets } from '../kafka/group-offsets.js';
 import { runCli, type LogLine } from '../cli-process.js';
+import { heartbeatTransactions, latencyPercentiles, storedCounts, type Percentiles, type TransactionCommit } from '../store/bench-queries.js';
 import { firstSeenFinished, fullXid, watchCommits, type CommitWatch } from './commit-watch.js';
 import { cpuUsed, snapshot } from './cpu.js';
-import { appEnv, storedCounts } from './drain.js';
+import { appEnv } from './drain.js';
 import type { BenchEnv } from './environment.js';
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
 
 export interface LatencyResult {
   rate: number;
@@ -103,18 +97,15 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
 
     // Each transaction that stored rows, and when it was first seen committed.
     const latestXmax = snapshots[snapshots.length - 1]!.xmax;
-    const xids = (await pool.query<{ xid: string }>('SELECT DISTINCT xmin::text AS xid FROM heartbeats')).rows.map((r) => r.xid);
-    const commits = xids.map((xid) => ({ xid, at: firstSeenFinished(snapshots, fullXid(BigInt(xid), latestXmax)) }));
-    const unseen = commits.filter((c) => c.at === undefined);
-    if (unseen.length > 0) throw new Error(`latency: ${unseen.length} transactions with stored rows were never seen committed`);
-    const pct = (expr: string) => `json_build_object('p50', percentile_cont(0.5) WITHIN GROUP (ORDER BY ${expr}), 'p95', percentile_cont(0.95) WITHIN GROUP (ORDER BY ${expr}), 'p99', percentile_cont(0.99) WITHIN GROUP (ORDER BY ${expr}), 'max', max(${expr}))`;
-    const ms = (to: string) => `(extract(epoch FROM ${to} - h.event_time) * 1000)`;
-    const { rows } = await pool.query<{ measured: number; committed: Percentiles; written: Percentiles }>(`
-      SELECT count(*)::int AS measured, ${pct(ms('c.at'))} AS committed, ${pct(ms('h.ingested_at'))} AS written
-      FROM heartbeats h JOIN unnest($2::bigint[], $3::timestamptz[]) AS c(xid, at) ON c.xid = h.xmin::text::bigint
-      WHERE h.event_time >= $1`,
-    [new Date(startMs + warmupSeconds * 1000).toISOString(), commits.map((c) => c.xid), commits.map((c) => new Date(c.at!).toISOString())]);
-    const r = rows[0]!;
+    const commits: TransactionCommit[] = [];
+    let unseen = 0;
+    for (const xid of await heartbeatTransactions(pool)) {
+      const at = firstSeenFinished(snapshots, fullXid(BigInt(xid), latestXmax));
+      if (at === undefined) unseen++;
+      else commits.push({ xid, at: new Date(at) });
+    }
+    if (unseen > 0) throw new Error(`latency: ${unseen} transactions with stored rows were never seen committed`);
+    const r = await latencyPercentiles(pool, new Date(startMs + warmupSeconds * 1000), commits);
     return {
       rate, seconds, published, publishedPerSecond, measured: r.measured, committed: r.committed, written: r.written,
       stored: counts.stored, rejected: counts.rejected, onTopic: total,

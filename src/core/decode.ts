@@ -1,7 +1,7 @@
 // Turns a message value into a Reading or a reject reason: size check, UTF-8 check, JSON parse and
 // a hand-rolled shape check. Hand-rolled rather than zod on the hot path because it is several
-// times faster (figures in src/core/benchmark.ts); message-schema.ts holds the same policy as a
-// zod schema, and decode.test.ts checks both agree on every case.
+// times faster (`src/bench/core-throughput.ts` measures both); message-schema.ts holds the same
+// policy as a zod schema, and decode.test.ts checks both agree on every case.
 import { isUtf8 } from 'node:buffer';
 import type { Activity, Reading } from './types.js';
 

@@ -1,6 +1,6 @@
 // The wire format of a reading message as a zod schema: the readable statement of the input
 // policy, and the reference the hand-rolled check in decode.ts is tested against. Not used per
-// reading: zod is several times slower there (see src/core/benchmark.ts for the figures).
+// reading: zod is several times slower there (`src/bench/core-throughput.ts` measures both).
 import { z } from 'zod';
 import { ACTIVITIES, type Activity, type Reading } from './types.js';
 import {

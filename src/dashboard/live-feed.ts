@@ -5,7 +5,7 @@ import type { PartitionLag } from '../kafka/lag.js';
 import { METRIC } from '../metrics/worker-metrics.js';
 import { quantileBetween, type CumulativeBuckets, type PipelineMetrics } from '../metrics/registry.js';
 import type { WorkerHealth } from '../orchestrator/worker-pool.js';
-import { anomalyCustomers, latestAnomalies, levelsAndBuckets, rejectsByReason, trends, type AnomalyRow, type Queryable } from './queries.js';
+import { anomalyCustomers, latestAnomalies, levelsAndBuckets, rejectsByReason, trends, type AnomalyRow, type Queryable } from '../store/dashboard-queries.js';
 
 /** The pipeline as the dashboard sees it (the WorkerPool, or nothing when only the dashboard runs). */
 export interface PipelineView {

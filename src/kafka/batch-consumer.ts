@@ -66,11 +66,10 @@ export const CONSUMER_FETCH = {
   maxBytes: 2 * 1024 * 1024,
   // A fetch returns once 64 KB (~400 readings) are there or maxWaitTimeInMs passed: at low rates
   // readings gather into fewer, larger writes instead of one statement per message; at high rates
-  // the next fetch returns with what came in while the last chunks were written. npm run bench,
-  // latency at 10,000 readings/s, two runs of each in one session, p50/p99 ms: 256 KB 142/339
-  // and 127/306 (every fetch waited out maxWaitTimeInMs), 64 KB 123/268 and 133/282, 16 KB
-  // 119/358 and 105/297 (more, smaller chunks: the app busier by 0.05 cores). 1 byte flooded
-  // the broker with tiny fetches.
+  // the next fetch returns with what came in while the last chunks were written. Larger (256 KB)
+  // made every fetch at a steady moderate rate wait out maxWaitTimeInMs; smaller (16 KB) made
+  // more, smaller chunks and a busier app; 1 byte flooded the broker with tiny fetches (latency
+  // figures in BENCHMARKS.md).
   minBytes: 64 * 1024,
   maxWaitTimeInMs: 200,
 } as const;

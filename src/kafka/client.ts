@@ -115,8 +115,8 @@ const SOCKET_KEEP_ALIVE_MS = 60_000;
  * kafkajs's socket factory with Nagle's algorithm off. kafkajs leaves it on, so a small request
  * written while an earlier one on the same connection is unacknowledged (a produce behind a
  * produce, an offset commit behind a heartbeat) can wait for the broker's delayed ACK, up to
- * 40 ms on Linux. Kafka's Java clients and brokers and the pg driver all set TCP_NODELAY. At
- * 10,000 readings/s (npm run bench, one session) p95/p99 latency went from 328/408 to 260/307 ms.
+ * 40 ms on Linux. Kafka's Java clients and brokers and the pg driver all set TCP_NODELAY; here it
+ * lowers the tail of the end-to-end latency (figures in BENCHMARKS.md).
  */
 const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl: tlsOptions, onConnect }) => {
   const socket = tlsOptions

@@ -49,7 +49,7 @@ const PARTITION_CACHE_KEYS = 100_000;
 /**
  * kafkajs's DefaultPartitioner (the murmur2 of the key, as Java clients do), remembering each
  * string key's partition: per message it hashed the key with 64-bit long.js arithmetic and
- * copied the partition list, 10 % of the simulator's CPU at 10,000 readings/s (npm run bench
+ * copied the partition list, a visible share of the simulator's CPU profile (npm run bench
  * --cpu-prof), for the same few thousand keys over and over. Remembered per partition count, so
  * a topic given more partitions gets fresh answers.
  */
@@ -77,9 +77,9 @@ export type Compression = 'none' | 'gzip';
 
 /**
  * Connects an idempotent producer. Uncompressed unless told otherwise: kafkajs gzips on the
- * libuv thread pool, and on one 2-core machine npm run bench measured gzip adding ~100 ms to the
- * p99 latency at 10,000 readings/s (produce round trips of 80 ms instead of 10) and ~90 MB to a
- * drain's peak RSS (whole compressed fetches decoded at once), for no throughput gain.
+ * libuv thread pool: gzip lengthens every produce round trip, so the latency's tail, and raises a
+ * drain's peak RSS (whole compressed fetches decoded at once), for no throughput gain on a local
+ * network (figures in BENCHMARKS.md). A deployment on a slow link sets gzip.
  */
 export async function createPublisher(kafka: Kafka, options: { compression?: Compression | string } = {}): Promise<Publisher> {
   const producer: Producer = kafka.producer({

@@ -100,9 +100,9 @@ const SILENT_AFTER_MS = 5_000;
 /**
  * V8 heap bounds of each worker thread. By default a thread may grow to 4 GB of old generation
  * and 48 MB of young: at a high allocation rate (a drain) V8 lets garbage pile up to hundreds of
- * MB per thread before collecting (npm run bench measured 680 MB of RSS for 2 workers). What a
- * worker holds live is one fetch and a chunk per partition in flight (workers.concurrentPartitions),
- * a few tens of MB; the bounds keep its peak near that and cost little CPU (figures in BENCHMARKS.md).
+ * MB per thread before collecting. What a worker holds live is one fetch and a chunk per partition
+ * in flight (workers.concurrentPartitions), a few tens of MB; the bounds keep its peak near that
+ * and cost little CPU (measured: BENCHMARKS.md, "Why the code is as it is").
  */
 const WORKER_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 };
 

@@ -132,7 +132,7 @@ export class RuleEngine {
   /**
    * When the plugin call about to run started: each call's end is the next one's start, so timing
    * the plugins against their budget reads the clock once per call, not twice (performance.now()
-   * was 4 % of a worker's time in npm run bench's profile). What runs between two calls (a few
+   * showed in a worker's CPU profile). What runs between two calls (a few
    * engine steps) counts towards the next plugin, far below any budget.
    */
   private clock = 0;
@@ -191,7 +191,7 @@ export class RuleEngine {
   private runPlugins(reading: Reading, message: RawMessage, out: BatchSink, now: number, offset: number): void {
     // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
     if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
-    // Shallow is enough: a Reading holds only primitives. (Cost: see BENCHMARKS.md, the core micro-run.)
+    // Shallow is enough: a Reading holds only primitives. (Its cost is measured in BENCHMARKS.md.)
     Object.freeze(reading);
     this.out = out;
     this.message = message;

@@ -1,9 +1,9 @@
 // The (customer, event time) pairs a batch has accepted so far: the engine's check for a reading
-// sent twice within one batch. A string key per reading was 5 % of a worker thread's allocations
-// in a drain (sampling heap profile). Readings mostly arrive in event-time order per customer, so
-// the usual case keeps one number per customer, the newest time, and allocates nothing per
-// reading; only a reading older than its customer's newest needs the customer's other times,
-// which are then collected once from the rows the batch accepted.
+// sent twice within one batch. A string key per reading showed in a drain's heap profile.
+// Readings mostly arrive in event-time order per customer, so the usual case keeps one number per
+// customer, the newest time, and allocates nothing per reading; only a reading older than its
+// customer's newest needs the customer's other times, which are then collected once from the
+// rows the batch accepted.
 
 export class SeenInBatch {
   private readonly newest = new Map<string, number>();

@@ -23,8 +23,8 @@ WITH readings AS (
   -- Sorted, so a batch spanning partitions still locks rows in one order (no deadlock).
   -- The usual case, every row new: the groups summed by the worker ($23-$28). A redelivery (some
   -- or all rows there already): the groups of the rows actually inserted, from RETURNING. Grouping
-  -- the RETURNING rows of every batch in SQL (date_trunc per row) cost PostgreSQL a third of its
-  -- CPU per reading in npm run bench; the second branch runs only when the first does not.
+  -- the RETURNING rows of every batch in SQL (date_trunc per row) cost PostgreSQL much of its CPU
+  -- per reading (BENCHMARKS.md); the second branch runs only when the first does not.
   INSERT INTO heartbeat_minutes AS m (minute, level, bpm_bucket, kafka_partition, readings, bpm_sum)
   SELECT * FROM (
     SELECT timestamptz 'epoch' + (g.t / 1000) * interval '1 second', g.lvl, g.b, g.p, g.n, g.s
@@ -81,9 +81,10 @@ const QUOTE_OR_BACKSLASH = /["\\]/;
 
 /**
  * A text[] literal of a per-reading column (customer ids, levels). pg builds one by appending
- * each element, escaped, to a growing string: a tenth of the bytes a worker thread allocated in a
- * drain (sampling heap profile), which the garbage collector then had to clear. When no element
- * is NULL or holds a quote or backslash (the usual case), one join makes the same literal.
+ * each element, escaped, to a growing string: a large share of the bytes a worker thread
+ * allocated in a drain (sampling heap profile), which the garbage collector then had to clear.
+ * When no element is NULL or holds a quote or backslash (the usual case), one join makes the
+ * same literal.
  */
 export function textArray(values: ReadonlyArray<string | null>): string {
   for (const v of values) {
@@ -105,7 +106,7 @@ const MINUTE_MS = 60_000;
  */
 export function rollupGroups(rows: BatchResult['rows']): { minute: number[]; level: string[]; bucket: number[]; partition: number[]; readings: number[]; bpmSum: number[] } {
   // Grouped by minute, then partition, then a number made of the level and bucket: a string key
-  // per reading was 6 % of a worker's allocations in a drain. A batch comes from one partition
+  // per reading showed in a drain's heap profile. A batch comes from one partition
   // (or a few) and spans a minute or two, so the outer maps stay tiny.
   type Group = { level: string; bucket: number; readings: number; bpmSum: number };
   const groups = new Map<number, Map<number, Map<number, Group>>>();

@@ -1,7 +1,7 @@
 // The dashboard's SQL. Each query is bounded to a recent window and served by an index or the
 // per-minute rollup (sql/007), so it stays fast however many readings are stored;
 // test/dashboard-query-plans.test.ts reads their plans on a large table to keep it so.
-// Only src/store imports pg: these take anything with pg's query shape.
+// They take anything with pg's query shape (a pool or a client), the plan test's included.
 
 /** The part of a pg.Pool the queries use. */
 export interface Queryable {

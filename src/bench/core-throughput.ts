@@ -1,4 +1,4 @@
-// Throughput check of the pure core: `node --import tsx src/core/benchmark.ts [messages]`.
+// Throughput check of the pure core: `node --import tsx src/bench/core-throughput.ts [messages]`.
 // Compares the hand-rolled shape check with the zod schema, then runs processBatch with the
 // shipped plugins on a synthetic stream (1,000 customers, 12 partitions, 0.5 % malformed).
 import path from 'node:path';
@@ -6,10 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { RuleEngine } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
-import { DEFAULT_DECODE_POLICY, checkReadingShape, decodeReading } from './decode.js';
-import { decodeReadingWithZod, readingMessageSchema } from './message-schema.js';
-import { processBatch } from './process-batch.js';
-import type { RawMessage } from './types.js';
+import { DEFAULT_DECODE_POLICY, checkReadingShape, decodeReading } from '../core/decode.js';
+import { decodeReadingWithZod, readingMessageSchema } from '../core/message-schema.js';
+import { processBatch } from '../core/process-batch.js';
+import type { RawMessage } from '../core/types.js';
 
 const total = Number(process.argv[2] ?? 300_000);
 const customers = 1000, partitions = 12, batchSize = 5000;

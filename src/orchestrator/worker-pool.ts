@@ -16,45 +16,8 @@ import type { MetricsJson } from '../metrics/worker-metrics.js';
 import { backoffDelay } from '../retry.js';
 import { CallBoard } from '../rules/call-board.js';
 import type { Alert } from '../worker/alerts.js';
-import { PoisonLedger, StallDetector, type QuarantineEntry } from './watchdog.js';
-
-/** What the orchestrator sends a worker thread. */
-export type ToWorker =
-  | { type: 'stop' }
-  /** Messages to reject as plugin_timeout:<id> from now on (the whole list so far). */
-  | { type: 'quarantine'; entries: QuarantineEntry[] };
-
-/** What a worker thread sends back over its port. */
-export type FromWorker =
-  | { type: 'ready'; threadId: number }
-  /** The plugin ids in RuleEngine.stats() order: the call board names a plugin by its index there. */
-  | { type: 'plugins'; ids: string[] }
-  | { type: 'stats'; stats: WorkerStats; metrics?: MetricsJson }
-  /** A new anomaly was published to the alerts topic (forwarded to the dashboard at once). */
-  | { type: 'alert'; alert: Alert };
-
-/** Counters a worker reports; the orchestrator sums them across workers and restarts. */
-export interface WorkerStats {
-  consumed: number;
-  stored: number;
-  rejected: number;
-  anomalies: number;
-  batches: number;
-  pluginFailures: number;
-  /** Partitions currently assigned to this worker. */
-  partitions: number[];
-}
-
-/** The task each thread runs until told to stop. */
-export interface WorkerTask {
-  config: AppConfig;
-  index: number;
-  port: MessagePort;
-  /** The thread's call board (CallBoard.buffer), read by the watchdog. */
-  board: SharedArrayBuffer;
-  /** Messages quarantined before this task started. */
-  quarantine: QuarantineEntry[];
-}
+import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from '../worker/thread-messages.js';
+import { PoisonLedger, StallDetector } from './watchdog.js';
 
 export interface WorkerPoolOptions {
   config: AppConfig;

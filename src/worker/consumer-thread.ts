@@ -33,7 +33,6 @@ import { startBatchConsumer, waitHeartbeating, type ChunkControl, type InboundMe
 import { createPublisher, type Publisher } from '../kafka/producer.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.js';
 import { closeWorkerLogger, createWorkerLogger, type Logger } from '../log.js';
-import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from '../orchestrator/worker-pool.js';
 import { backoffDelay } from '../retry.js';
 import { CallBoard } from '../rules/call-board.js';
 import { RuleEngine, engineOptionsFromConfig } from '../rules/engine.js';
@@ -45,6 +44,7 @@ import { createPool } from '../store/pool.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.js';
 import { AlertPublisher, type Alert } from './alerts.js';
 import { processIsolated } from './isolate-failures.js';
+import type { FromWorker, ToWorker, WorkerStats, WorkerTask } from './thread-messages.js';
 import { TurnBatcher } from './turn-batcher.js';
 
 const STATS_INTERVAL_MS = 1000;

@@ -24,21 +24,13 @@ export type FromWorker =
   | { type: 'ready'; threadId: number }
   /** The plugin ids in RuleEngine.stats() order: the call board names a plugin by its index there. */
   | { type: 'plugins'; ids: string[] }
-  | { type: 'stats'; stats: WorkerStats; metrics?: MetricsJson }
+  /**
+   * Every second and on stopping: the thread's partitions and its metrics registry as JSON, where
+   * everything it counts is (the orchestrator's totals, stats lines and /metrics are read from it).
+   */
+  | { type: 'stats'; partitions: number[]; metrics: MetricsJson }
   /** A new anomaly was published to the alerts topic (forwarded to the dashboard at once). */
   | { type: 'alert'; alert: Alert };
-
-/** Counters a worker reports; the orchestrator sums them across workers and restarts. */
-export interface WorkerStats {
-  consumed: number;
-  stored: number;
-  rejected: number;
-  anomalies: number;
-  batches: number;
-  pluginFailures: number;
-  /** Partitions currently assigned to this worker. */
-  partitions: number[];
-}
 
 /** The task each thread runs until told to stop. */
 export interface WorkerTask {

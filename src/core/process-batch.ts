@@ -29,7 +29,7 @@ const NO_QUARANTINE: Quarantine = new Map();
 /**
  * Processes one batch, in order. `engine` runs the plugins and keeps the per-partition state. `now` is
  * the worker's clock (ms), passed in so the core stays a function of its inputs: it bounds how far
- * the watermark may move (see EngineOptions.maxClockSkewMs), and stands in for a message's
+ * the watermark may move (config rules.maxClockSkewMs), and stands in for a message's
  * receivedAt when that is missing or impossible (a Kafka timestamp of -1, or past year 9999).
  * Otherwise outcomes depend only on the messages and the state, so a redelivered batch gives the
  * same output (unless a reading was ahead of the worker's clock the first time). Anomalies with

@@ -175,6 +175,7 @@ export class RuleEngine implements ReadingRules {
   /** The input policy processBatch decodes messages with. */
   get decodePolicy(): DecodePolicy { return this.options.decode; }
 
+  /** A reading of `message` starts: shown on the call board, its partition's state looked up, a redelivery recognised. */
   open(message: RawMessage): void {
     const offset = Number(message.offset);
     this.board.enter(message.partition, offset);
@@ -186,8 +187,10 @@ export class RuleEngine implements ReadingRules {
     if (!this.redelivered) { store.touchPartition(p); p.lastOffset = offset; }
   }
 
+  /** The reading is done: the call board shows the thread idle. */
   close(): void { this.board.leave(); }
 
+  /** Runs the validators on the reading (frozen first); the first rejection wins and ends them. */
   validate(reading: Reading): Rejection | undefined {
     // Shallow is enough: a Reading holds only primitives. (Cost: see BENCHMARKS.md, the core micro-run.)
     Object.freeze(reading);
@@ -219,6 +222,7 @@ export class RuleEngine implements ReadingRules {
     return undefined;
   }
 
+  /** The reading's customer state (created on first use) and its partition's watermark, as the core decides with them. */
   position(reading: Reading): Position {
     const p = this.partitionState;
     const customer = (this.customer = this.store.customer(p, reading.customerId));
@@ -229,6 +233,7 @@ export class RuleEngine implements ReadingRules {
     return place;
   }
 
+  /** Records the accepted reading, fires the timers its watermark advance made due, runs the rules on it. */
   judge(reading: Reading, late: boolean, now: number): Verdict {
     const store = this.store, p = this.partitionState, customer = this.customer, redelivered = this.redelivered;
     this.reports.length = 0;

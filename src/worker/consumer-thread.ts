@@ -1,9 +1,9 @@
 // One consumer worker thread: a member of the consumer group that turns each chunk of messages
 // into rows, anomalies and rejects (the pure core), makes them durable, then lets the offset commit.
 //
-//   fetch (Kafka chunk) ─► processBatch (decode, validate, rules) ─► durable output ─► commit
+//   Kafka chunk ─► processBatch (decode, validate, rules) ─► durable output ─► commit
 //
-// The durable output (durable-output.ts) writes the chunks ready in one turn together (rows,
+// The durable output (durable-output.ts) writes the chunks ready in one turn as one group (rows,
 // dead-letter copies, alerts) and retries until they are durable (write-retry.ts); then the rule
 // state commits per partition (engine.commit([partition])) and the consumer commits the offsets.
 //

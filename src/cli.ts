@@ -3,20 +3,10 @@
 import { availableParallelism } from 'node:os';
 import { configFlags, loadConfigWithSources, type LoadedConfig } from './config.js';
 import { AppError, ConfigError, UsageError } from './errors.js';
-import { closeRootLogger, createRootLogger, type Logger } from './log.js';
+import { closeRootLogger, createRootLogger } from './log.js';
+import type { CommandContext } from './orchestrator/command-context.js';
 import { Lifecycle } from './orchestrator/lifecycle.js';
 import { redactText } from './redact.js';
-
-/** What every command receives. */
-export interface CommandContext extends LoadedConfig {
-  /** The root logger: make a child with your component, e.g. log.child({ component: 'migrate' }). */
-  log: Logger;
-  lifecycle: Lifecycle;
-  /** Command-specific flags, e.g. { nodes: '3' } for `heartbeat kafka --nodes 3`. */
-  options: Readonly<Record<string, string>>;
-  /** Arguments after the command that are not flags, e.g. the files of `heartbeat replay a.csv b.xml`. */
-  operands: readonly string[];
-}
 
 interface Command {
   summary: string;

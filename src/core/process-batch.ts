@@ -1,11 +1,14 @@
 // The pure core: a batch of Kafka messages in, { rows, anomalies, rejects } out. Per message:
-// quarantine check -> size check -> JSON parse -> shape check -> validator plugins -> duplicate check -> rule plugins -> row.
-// Nothing a producer sends can make it throw; state lives in the engine (see src/rules/engine.ts).
-import type { BatchSink, RuleEngine } from '../rules/engine.js';
-import { SeenInBatch } from '../rules/seen-in-batch.js';
+// quarantine check -> size check -> JSON parse -> shape check -> validator plugins -> table limits
+// -> duplicate check -> lateness -> rule plugins -> row. Here each reading's fate is decided; the
+// rules are asked through ReadingRules (src/core/reading-rules.ts, implemented by
+// src/rules/engine.ts, which keeps the state). Nothing a producer sends can make it throw.
 import { DecodeFailure, MAX_EVENT_TIME, decodeReading } from './decode.js';
+import type { ReadingRules } from './reading-rules.js';
 import { rejectOf } from './reject.js';
-import type { Anomaly, BatchResult, RawMessage } from './types.js';
+import { SeenInBatch } from './seen-in-batch.js';
+import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from './table-limits.js';
+import type { Anomaly, BatchResult, RawMessage, Reading } from './types.js';
 
 /**
  * Messages not to give to the plugins again, by quarantineKey(partition, offset) (one topic is
@@ -24,23 +27,23 @@ export const PLUGIN_TIMEOUT = 'plugin_timeout';
 const NO_QUARANTINE: Quarantine = new Map();
 
 /**
- * Processes one batch, in order. `engine` holds the plugins and the per-partition state. `now` is
+ * Processes one batch, in order. `engine` runs the plugins and keeps the per-partition state. `now` is
  * the worker's clock (ms), passed in so the core stays a function of its inputs: it bounds how far
- * the watermark may move (see EngineOptions.maxClockSkewMs), and stands in for a message's
+ * the watermark may move (config rules.maxClockSkewMs), and stands in for a message's
  * receivedAt when that is missing or impossible (a Kafka timestamp of -1, or past year 9999).
  * Otherwise outcomes depend only on the messages and the state, so a redelivered batch gives the
  * same output (unless a reading was ahead of the worker's clock the first time). Anomalies with
  * the same identity (customerId, rule, eventTime) in one batch are merged: an episode confirmed
  * and ended in the batch is one anomaly.
  */
-export function processBatch(messages: readonly RawMessage[], engine: RuleEngine, now: number, quarantine: Quarantine = NO_QUARANTINE): BatchResult {
+export function processBatch(messages: readonly RawMessage[], engine: ReadingRules, now: number, quarantine: Quarantine = NO_QUARANTINE): BatchResult {
   const rows: BatchResult['rows'] = [];
   const acceptedTimes = (customerId: string) => {
     const times: number[] = [];
     for (const r of rows) if (r.customerId === customerId) times.push(r.eventTime);
     return times;
   };
-  const out: BatchSink = { rows, anomalies: [], rejects: [], seen: new SeenInBatch(acceptedTimes) };
+  const out: Batch = { rows, anomalies: [], rejects: [], seen: new SeenInBatch(acceptedTimes) };
   const policy = engine.decodePolicy;
   for (let message of messages) {
     if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
@@ -54,10 +57,55 @@ export function processBatch(messages: readonly RawMessage[], engine: RuleEngine
     if (decoded instanceof DecodeFailure) {
       out.rejects.push(rejectOf(message, decoded.reason, decoded.detail, decoded.stage));
     } else {
-      engine.processReading(decoded, message, out, now);
+      engine.open(message);
+      try {
+        processReading(decoded, message, engine, now, out);
+      } finally {
+        engine.close();
+      }
     }
   }
   return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };
+}
+
+/** A batch's output so far; `seen` holds the readings accepted (see seen-in-batch.ts). */
+interface Batch extends BatchResult {
+  readonly seen: SeenInBatch;
+}
+
+/** Decides the fate of one decoded reading of `message`: a reject, or a row and its anomalies. */
+function processReading(reading: Reading, message: RawMessage, engine: ReadingRules, now: number, out: Batch): void {
+  // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
+  if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
+  const rejection = engine.validate(reading);
+  if (rejection !== undefined) {
+    out.rejects.push(rejectOf(message, rejection.reason, rejection.detail, rejection.source));
+    return;
+  }
+  // Whatever the validators allow (range disabled, or configured wider than the table), a reading
+  // the table would refuse is a reject here, not a write error later.
+  const unstorable = notStorable(reading.heartRate);
+  if (unstorable !== undefined) {
+    out.rejects.push(rejectOf(message, NOT_STORABLE_REASON, unstorable, 'table'));
+    return;
+  }
+  const { customerId, eventTime } = reading;
+  const position = engine.position(reading);
+  // Within the batch, or (unless the rule state has seen this offset already) the customer's last reading.
+  if (out.seen.has(customerId, eventTime) || (!position.redelivered && position.lastTime === eventTime)) {
+    out.rejects.push(rejectOf(message, 'duplicate', `a reading of ${customerId} at ${new Date(eventTime).toISOString()} was already received`, 'dedupe'));
+    return;
+  }
+  // A row is pushed below for every reading added here: the rows are what `seen` holds.
+  out.seen.add(customerId, eventTime);
+  // Older than its partition's watermark: stored and seen by stateless rules, not by stateful ones.
+  const late = eventTime < position.watermark;
+  const verdict = engine.judge(reading, late, now);
+  for (const report of verdict.reports) out.anomalies.push(report);
+  out.rows.push({
+    customerId, eventTime, heartRate: reading.heartRate,
+    level: verdict.level, late, partition: message.partition, offset: message.offset,
+  });
 }
 
 /**

@@ -3,7 +3,15 @@
 // plus what only the orchestrator knows: lag per partition, worker health and restarts.
 import { AggregatorRegistry, Gauge, Registry, collectDefaultMetrics, type MetricValue } from 'prom-client';
 import type { PartitionLag } from '../kafka/lag.js';
-import type { WorkerPool } from '../orchestrator/worker-pool.js';
+import type { MetricsJson } from './worker-metrics.js';
+
+/** What the metrics read of the worker threads (the orchestrator's WorkerPool). */
+export interface WorkerThreads {
+  health(): ReadonlyArray<{ index: number; up: boolean }>;
+  snapshot(): { restarts: number };
+  /** Every thread's metrics, past and present, to be summed. */
+  metricsJson(): MetricsJson[];
+}
 
 /** A cumulative histogram: upper bounds with the count at or below each, then the total. */
 export interface CumulativeBuckets {
@@ -18,7 +26,7 @@ export class PipelineMetrics {
 
   private streams: () => { open: number; refused: number; dropped: number } = () => ({ open: 0, refused: 0, dropped: 0 });
 
-  constructor(private readonly pool: WorkerPool | undefined) {
+  constructor(private readonly pool: WorkerThreads | undefined) {
     const registers = [this.own];
     collectDefaultMetrics({ register: this.own, prefix: 'heartbeat_' });
     const metrics = this;

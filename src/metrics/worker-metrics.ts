@@ -1,7 +1,9 @@
-// The counters and histograms one consumer thread keeps, in its own prom-client registry. The
-// thread posts the registry's JSON with its stats every second; the orchestrator sums the threads
-// (src/metrics/registry.ts), so /metrics shows one series per metric, whatever the thread count.
+// The counters and histograms one consumer thread keeps, in its own prom-client registry: the one
+// place the pipeline is counted. The thread posts the registry's JSON every second; the
+// orchestrator sums the threads for /metrics (src/metrics/registry.ts), and reads its stats lines'
+// and the dashboard's totals from the same JSON (src/metrics/totals.ts).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BatchResult } from '../core/types.js';
 import type { StateCounts } from '../rules/partition-state.js';
 import { BulkHistogram } from './bulk-histogram.js';
 
@@ -32,7 +34,7 @@ export function createWorkerMetrics() {
   const stateCustomers = new Gauge({ name: METRIC.stateCustomers, help: 'Customers whose rule state the workers keep (bounded by rules.maxCustomersInState per worker).', registers });
   const stateEvictions = new Counter({ name: METRIC.stateEvictions, help: 'Customers whose rule state was forgotten: idle past the rules\' longest window, or least recently seen beyond the cap.', labelNames: ['cause'] as const, registers });
   let evicted = { idle: 0, cap: 0 };
-  return {
+  const metrics = {
     /** Takes the engine's state counts (a gauge and two running totals) into the registry. */
     recordState(counts: StateCounts): void {
       stateCustomers.set(counts.customers);
@@ -52,7 +54,36 @@ export function createWorkerMetrics() {
     writeLatency: new Histogram({ name: METRIC.writeLatency, help: 'Time to make one chunk durable (PostgreSQL write and dead-letter copies), seconds.', buckets: LATENCY_BUCKETS, registers }),
     // Observed once per reading: the cheap histogram.
     endToEnd: new BulkHistogram(METRIC.endToEnd, 'Event time of a reading to its row committed in PostgreSQL, seconds.', LATENCY_BUCKETS, registers),
+    /** Counts a durable write (one chunk, or a group of them): sizes, outcomes, alerts, write and end-to-end latency. */
+    recordWrite(write: DurableWrite): void {
+      const now = Date.now();
+      const { consumed, outcome } = write;
+      metrics.consumed.inc(consumed);
+      metrics.stored.inc(write.stored);
+      metrics.batchSize.observe(consumed);
+      metrics.writeLatency.observe(write.writeMs / 1000);
+      for (const r of outcome.rejects) metrics.rejected.inc({ reason: r.reason });
+      for (const a of outcome.anomalies) metrics.anomalies.inc({ rule: a.rule });
+      for (const row of outcome.rows) metrics.endToEnd.observe(Math.max(0, now - row.eventTime) / 1000);
+      metrics.alertsPublished.inc(write.published);
+      metrics.alertsSuppressed.inc(write.suppressed);
+    },
   };
+  return metrics;
+}
+
+/** What one durable write made durable, as recordWrite counts it. */
+export interface DurableWrite {
+  /** Messages of the chunks written. */
+  consumed: number;
+  /** What the store took, plus every reject (stored, or on the dead-letter topic only). */
+  outcome: BatchResult;
+  /** Readings newly stored (redeliveries not counted). */
+  stored: number;
+  writeMs: number;
+  /** Alerts published, and suppressed by the cool-down. */
+  published: number;
+  suppressed: number;
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

@@ -4,7 +4,7 @@
 // a person would be alerted; with --plot, sweeps each rule's threshold and draws the trade-off.
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './command-context.js';
 import { AppError, UsageError } from '../errors.js';
 import { scoreData, type DataEvaluation } from '../evaluate/data-score.js';
 import { DEFAULT_START_MS, evaluate } from '../evaluate/evaluate.js';

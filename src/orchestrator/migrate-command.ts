@@ -1,6 +1,6 @@
 // `heartbeat migrate`: resolves the database (server or embedded fallback), creates it when
 // missing, applies the migrations in sql/ and prints what it applied.
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './command-context.js';
 import { migrate } from '../store/migrate.js';
 import { resolveDatabase } from '../store/resolve-database.js';
 

@@ -1,6 +1,6 @@
 // `heartbeat plugins`: loads the plugins as start-up would (a broken one fails the same way) and
 // lists them in run order with kind, version, state and effective options.
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './command-context.js';
 import { describePlugins } from '../rules/loader.js';
 
 export async function pluginsCommand(ctx: CommandContext): Promise<void> {

@@ -7,7 +7,7 @@
 //
 // Two passes because the shift needs the newest time before the first send, and holding a
 // multi-GB recording in memory to find it is not an option: a second read costs seconds.
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './command-context.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 import { ensureKafka } from '../kafka/local-broker.js';

@@ -1,6 +1,6 @@
 // `heartbeat scenario`: publishes the deterministic test payloads (valid normal, low, high, out of
 // range, malformed) to the readings topic and prints each with the outcome it must have.
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './command-context.js';
 import { createKafka } from '../kafka/client.js';
 import { ensureKafka } from '../kafka/local-broker.js';
 import { createPublisher } from '../kafka/producer.js';

@@ -13,7 +13,7 @@
 // Every part registers its stop with the lifecycle as it starts; shutdown runs them in reverse:
 // simulator, workers (finish and commit their chunk), database, broker.
 import { availableParallelism } from 'node:os';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './command-context.js';
 import { createKafka } from '../kafka/client.js';
 import { ensureKafka } from '../kafka/local-broker.js';
 import { createPublisher } from '../kafka/producer.js';

@@ -3,16 +3,10 @@
 // time budget is measured after a call returns; a plugin in a synchronous loop never returns, so
 // only the main thread, reading the thread's call board (src/rules/call-board.ts), can see it.
 import type { CallSample } from '../rules/call-board.js';
+import type { QuarantineEntry } from '../worker/thread-messages.js';
 
 /** The worker kills a message may cause before it is quarantined (the first may be bad luck: a GC storm, a frozen machine). */
 export const KILLS_BEFORE_QUARANTINE = 2;
-
-/** A message the workers must reject instead of processing: plugin_timeout:<pluginId>. */
-export interface QuarantineEntry {
-  partition: number;
-  offset: string;
-  pluginId: string;
-}
 
 /** Watches one thread's call board; sees a stall once the same plugin call on the same reading outlasts limitMs. */
 export class StallDetector {

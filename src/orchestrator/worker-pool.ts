@@ -12,49 +12,13 @@ import { Piscina } from 'piscina';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { workerLogsDrained } from '../log.js';
+import { totalsOf, type PipelineTotals } from '../metrics/totals.js';
 import type { MetricsJson } from '../metrics/worker-metrics.js';
 import { backoffDelay } from '../retry.js';
 import { CallBoard } from '../rules/call-board.js';
 import type { Alert } from '../worker/alerts.js';
-import { PoisonLedger, StallDetector, type QuarantineEntry } from './watchdog.js';
-
-/** What the orchestrator sends a worker thread. */
-export type ToWorker =
-  | { type: 'stop' }
-  /** Messages to reject as plugin_timeout:<id> from now on (the whole list so far). */
-  | { type: 'quarantine'; entries: QuarantineEntry[] };
-
-/** What a worker thread sends back over its port. */
-export type FromWorker =
-  | { type: 'ready'; threadId: number }
-  /** The plugin ids in RuleEngine.stats() order: the call board names a plugin by its index there. */
-  | { type: 'plugins'; ids: string[] }
-  | { type: 'stats'; stats: WorkerStats; metrics?: MetricsJson }
-  /** A new anomaly was published to the alerts topic (forwarded to the dashboard at once). */
-  | { type: 'alert'; alert: Alert };
-
-/** Counters a worker reports; the orchestrator sums them across workers and restarts. */
-export interface WorkerStats {
-  consumed: number;
-  stored: number;
-  rejected: number;
-  anomalies: number;
-  batches: number;
-  pluginFailures: number;
-  /** Partitions currently assigned to this worker. */
-  partitions: number[];
-}
-
-/** The task each thread runs until told to stop. */
-export interface WorkerTask {
-  config: AppConfig;
-  index: number;
-  port: MessagePort;
-  /** The thread's call board (CallBoard.buffer), read by the watchdog. */
-  board: SharedArrayBuffer;
-  /** Messages quarantined before this task started. */
-  quarantine: QuarantineEntry[];
-}
+import type { FromWorker, ToWorker, WorkerTask } from '../worker/thread-messages.js';
+import { PoisonLedger, StallDetector } from './watchdog.js';
 
 export interface WorkerPoolOptions {
   config: AppConfig;
@@ -69,9 +33,10 @@ interface Slot {
   port?: MessagePort;
   running?: Promise<void>;
   restarts: number;
-  stats: WorkerStats;
+  /** Partitions assigned to the thread, as last reported. */
+  partitions: number[];
   threadId?: number;
-  /** The thread's metrics as last reported (prom-client JSON). */
+  /** The thread's metrics as last reported (prom-client JSON): everything it counted. */
   metrics?: MetricsJson;
   /** When the thread last reported (ms), and whether its task is running. */
   lastSeenAt: number;
@@ -106,16 +71,12 @@ const SILENT_AFTER_MS = 5_000;
  */
 const WORKER_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 };
 
-const emptyStats = (): WorkerStats => ({ consumed: 0, stored: 0, rejected: 0, anomalies: 0, batches: 0, pluginFailures: 0, partitions: [] });
-
 /** A supervised pool of consumer threads. */
 export class WorkerPool {
   private readonly pool: Piscina;
   private readonly slots: Slot[];
   private stopping = false;
-  /** Totals of tasks that ended (restarted), so counters never go backwards. */
-  private readonly retired = emptyStats();
-  /** Last metrics of tasks that ended, summed in with the live ones. */
+  /** Last metrics of tasks that ended (restarted), summed in with the live ones so counters never go backwards. */
   private readonly retiredMetrics: MetricsJson[] = [];
   private readonly alertListeners = new Set<(alert: Alert) => void>();
   private readonly poison = new PoisonLedger();
@@ -134,7 +95,7 @@ export class WorkerPool {
     });
     const limitMs = options.config.rules.watchdogMs;
     this.slots = Array.from({ length: options.count }, (_, index) => ({
-      index, restarts: 0, stats: emptyStats(), lastSeenAt: 0, alive: false, pluginIds: [], detector: new StallDetector(limitMs),
+      index, restarts: 0, partitions: [], lastSeenAt: 0, alive: false, pluginIds: [], detector: new StallDetector(limitMs),
     }));
     // A quarter of the limit when that is under a second: a short limit is still met closely.
     this.watchdog = setInterval(() => this.checkStalls(), Math.min(1000, Math.max(25, limitMs / 4)));
@@ -179,8 +140,8 @@ export class WorkerPool {
           } else if (msg.type === 'plugins') {
             slot.pluginIds = msg.ids;
           } else if (msg.type === 'stats') {
-            slot.stats = msg.stats;
-            if (msg.metrics !== undefined) slot.metrics = msg.metrics;
+            slot.partitions = msg.partitions;
+            slot.metrics = msg.metrics;
           } else if (msg.type === 'alert') {
             for (const listener of this.alertListeners) listener(msg.alert);
           }
@@ -195,7 +156,10 @@ export class WorkerPool {
         try {
           slot.alive = true;
           await this.pool.run(task, { transferList: [port2], signal: abort.signal });
-          if (!this.stopping) log.warn({ worker: slot.index }, 'worker returned without being asked to stop; restarting');
+          if (!this.stopping) {
+            log.warn({ worker: slot.index }, 'worker returned without being asked to stop; restarting');
+            this.retire(slot);
+          }
         } catch (err) {
           if (this.stopping) break;
           slot.restarts += 1;
@@ -221,8 +185,7 @@ export class WorkerPool {
   }
 
   private retire(slot: Slot): void {
-    for (const key of ['consumed', 'stored', 'rejected', 'anomalies', 'batches', 'pluginFailures'] as const) this.retired[key] += slot.stats[key];
-    slot.stats = emptyStats();
+    slot.partitions = [];
     // Counters and histograms keep an ended thread's last numbers so they never go back; a gauge
     // (customers in rule state) describes a thread that is gone, and is dropped.
     if (slot.metrics !== undefined) this.retiredMetrics.push(slot.metrics.filter((m) => String(m.type) !== 'gauge'));
@@ -230,16 +193,11 @@ export class WorkerPool {
   }
 
   /** Summed counters of all workers, past and present, plus health per worker. */
-  snapshot(): { totals: Omit<WorkerStats, 'partitions'>; restarts: number; workers: Array<{ index: number; restarts: number; partitions: number[] }> } {
-    const totals = { ...this.retired } as WorkerStats;
-    for (const slot of this.slots) {
-      for (const key of ['consumed', 'stored', 'rejected', 'anomalies', 'batches', 'pluginFailures'] as const) totals[key] += slot.stats[key];
-    }
-    const { partitions: _unused, ...rest } = totals;
+  snapshot(): { totals: PipelineTotals; restarts: number; workers: Array<{ index: number; restarts: number; partitions: number[] }> } {
     return {
-      totals: rest,
+      totals: totalsOf(this.metricsJson()),
       restarts: this.slots.reduce((n, s) => n + s.restarts, 0),
-      workers: this.slots.map((s) => ({ index: s.index, restarts: s.restarts, partitions: s.stats.partitions })),
+      workers: this.slots.map((s) => ({ index: s.index, restarts: s.restarts, partitions: s.partitions })),
     };
   }
 
@@ -247,7 +205,7 @@ export class WorkerPool {
   health(now = Date.now()): WorkerHealth[] {
     return this.slots.map((s) => ({
       index: s.index, up: s.alive && now - s.lastSeenAt < SILENT_AFTER_MS, restarts: s.restarts,
-      partitions: s.stats.partitions, consumed: s.stats.consumed, lastSeenAt: s.lastSeenAt,
+      partitions: s.partitions, consumed: s.metrics === undefined ? 0 : totalsOf([s.metrics]).consumed, lastSeenAt: s.lastSeenAt,
     }));
   }
 

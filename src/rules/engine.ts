@@ -1,6 +1,7 @@
-// Runs the loaded plugins on one reading at a time, inside one worker thread: validators, the
-// table's limits (src/core/table-limits.ts), then event-time bookkeeping (watermark, late flag,
-// due timers), stateless rules, stateful rules.
+// Runs the loaded plugins on one reading at a time, inside one worker thread, as processBatch
+// asks (src/core/reading-rules.ts): validators, then, for a reading the core accepted, event-time
+// bookkeeping (watermark, due timers), stateless rules, stateful rules. It answers with what the
+// plugins said; the core decides what becomes of the reading (duplicate, late, row, reject).
 // Every plugin call is isolated: a throw or an overrun of the time budget is counted and reported
 // to onPluginFailure. Validators fail closed: one that throws, or returns only after
 // rules.watchdogMs, rejects the reading (validator_failed:<id>); a validator is never disabled,
@@ -12,16 +13,14 @@
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config-schema.js';
 import type { DecodePolicy } from '../core/decode.js';
-import { LEVELS, SEVERITIES, type BatchResult, type Level, type RawMessage, type Reading } from '../core/types.js';
-import { rejectOf } from '../core/reject.js';
-import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from '../core/table-limits.js';
+import type { Position, ReadingRules, Rejection, Verdict } from '../core/reading-rules.js';
+import { LEVELS, SEVERITIES, type Anomaly, type Level, type RawMessage, type Reading } from '../core/types.js';
 import { PluginRuntimeError } from '../errors.js';
 import { renderMessage, type PluginKind, type ReportDescriptor, type StatefulContext } from './contract.js';
 import { CallBoard } from './call-board.js';
 import { deepFreeze } from './deep-freeze.js';
 import type { LoadedPlugin } from './loader.js';
 import { StateStore, type CustomerState, type PartitionState, type StateCounts } from './partition-state.js';
-import type { SeenInBatch } from './seen-in-batch.js';
 
 /** Engine settings, from config `rules.*` and `input.*` (see engineOptionsFromConfig). */
 export interface EngineOptions {
@@ -91,11 +90,6 @@ export interface PluginStats {
   disabled: boolean;
 }
 
-/** Where the engine writes a batch's output; `seen` holds the readings it accepted (see seen-in-batch.ts). */
-export interface BatchSink extends BatchResult {
-  readonly seen: SeenInBatch;
-}
-
 class Runner {
   calls = 0; failures = 0; slow = 0; consecutive = 0; disabled = false;
   readonly validator: boolean;
@@ -107,17 +101,24 @@ class Runner {
 const NO_TIMER = 0, SET_TIMER = 1, CLEAR_TIMER = 2;
 
 /** Plugins plus per-partition state. One per worker thread; not shared between threads. */
-export class RuleEngine {
+export class RuleEngine implements ReadingRules {
   private readonly validators: Runner[];
   private readonly stateless: Runner[];
   private readonly stateful: Runner[];
   private readonly store: StateStore;
   private readonly options: EngineOptions;
   private readonly board: CallBoard;
-  // The call in progress: contexts are reused across calls to avoid allocating per reading.
-  private runner!: Runner;
-  private out!: BatchSink;
+  // The reading in progress (open() to close()): its message, partition and customer state.
   private message!: RawMessage;
+  private partitionState!: PartitionState;
+  private customer!: CustomerState;
+  private redelivered = false;
+  // What the engine answers with: its own objects, reused (see ReadingRules).
+  private readonly reports: Anomaly[] = [];
+  private readonly verdict = { reports: this.reports as readonly Anomaly[], level: null as Level | null };
+  private readonly place = { redelivered: false, watermark: 0, lastTime: 0 };
+  // The plugin call in progress: contexts are reused across calls to avoid allocating per reading.
+  private runner!: Runner;
   private rejection: { reason: string; detail: string } | undefined;
   private level: Level | null = null;
   private inTimer = false;
@@ -132,7 +133,7 @@ export class RuleEngine {
   /**
    * When the plugin call about to run started: each call's end is the next one's start, so timing
    * the plugins against their budget reads the clock once per call, not twice (performance.now()
-   * showed in a worker's CPU profile). What runs between two calls (a few
+   * showed in a worker's CPU profile: BENCHMARKS.md). What runs between two calls (a few
    * engine steps) counts towards the next plugin, far below any budget.
    */
   private clock = 0;
@@ -174,35 +175,27 @@ export class RuleEngine {
   /** The input policy processBatch decodes messages with. */
   get decodePolicy(): DecodePolicy { return this.options.decode; }
 
-  /**
-   * Runs the plugins on one decoded reading of `message`, writing to `out`. `now` is the worker's
-   * clock (ms): the watermark never moves past now + maxClockSkewMs.
-   */
-  processReading(reading: Reading, message: RawMessage, out: BatchSink, now: number): void {
+  /** A reading of `message` starts: shown on the call board, its partition's state looked up, a redelivery recognised. */
+  open(message: RawMessage): void {
     const offset = Number(message.offset);
     this.board.enter(message.partition, offset);
-    try {
-      this.runPlugins(reading, message, out, now, offset);
-    } finally {
-      this.board.leave();
-    }
+    this.message = message;
+    const store = this.store;
+    const p = (this.partitionState = store.partition(message.partition));
+    // A redelivery (offset already processed and not rolled back) must not feed stateful rules twice.
+    this.redelivered = offset <= p.lastOffset;
+    if (!this.redelivered) { store.touchPartition(p); p.lastOffset = offset; }
   }
 
-  private runPlugins(reading: Reading, message: RawMessage, out: BatchSink, now: number, offset: number): void {
-    // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
-    if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
+  /** The reading is done: the call board shows the thread idle. */
+  close(): void { this.board.leave(); }
+
+  /** Runs the validators on the reading (frozen first); the first rejection wins and ends them. */
+  validate(reading: Reading): Rejection | undefined {
     // Shallow is enough: a Reading holds only primitives. (Its cost is measured in BENCHMARKS.md.)
     Object.freeze(reading);
-    this.out = out;
-    this.message = message;
     this.eventTime = reading.eventTime;
     this.customerId = reading.customerId;
-    const store = this.store;
-    const p = store.partition(message.partition);
-    // A redelivery (offset already processed and not rolled back) must not feed stateful rules twice.
-    const redelivered = offset <= p.lastOffset;
-    if (!redelivered) { store.touchPartition(p); p.lastOffset = offset; }
-
     this.rejection = undefined;
     this.clock = performance.now();
     const board = this.board;
@@ -224,27 +217,26 @@ export class RuleEngine {
       }
       const rejection = (this.rejection as { reason: string; detail: string } | undefined)
         ?? (thrown === undefined ? undefined : { reason: `validator_failed:${r.plugin.meta.id}`, detail: thrown.message });
-      if (rejection !== undefined) {
-        out.rejects.push(rejectOf(message, rejection.reason, rejection.detail, r.plugin.meta.id));
-        return;
-      }
+      if (rejection !== undefined) return { reason: rejection.reason, detail: rejection.detail, source: r.plugin.meta.id };
     }
-    // Whatever the validators allow (range disabled, or configured wider than the table), a reading
-    // the table would refuse is a reject here, not a write error later.
-    const unstorable = notStorable(reading.heartRate);
-    if (unstorable !== undefined) {
-      out.rejects.push(rejectOf(message, NOT_STORABLE_REASON, unstorable, 'table'));
-      return;
-    }
+    return undefined;
+  }
 
-    const customer = store.customer(p, reading.customerId);
-    if (out.seen.has(reading.customerId, reading.eventTime) || (!redelivered && customer.lastTime === reading.eventTime)) {
-      out.rejects.push(rejectOf(message, 'duplicate', `a reading of ${reading.customerId} at ${new Date(reading.eventTime).toISOString()} was already received`, 'dedupe'));
-      return;
-    }
-    // A row is pushed below for every reading added here: the rows are what `seen` holds.
-    out.seen.add(reading.customerId, reading.eventTime);
-    const late = reading.eventTime < p.watermark;
+  /** The reading's customer state (created on first use) and its partition's watermark, as the core decides with them. */
+  position(reading: Reading): Position {
+    const p = this.partitionState;
+    const customer = (this.customer = this.store.customer(p, reading.customerId));
+    const place = this.place;
+    place.redelivered = this.redelivered;
+    place.watermark = p.watermark;
+    place.lastTime = customer.lastTime;
+    return place;
+  }
+
+  /** Records the accepted reading, fires the timers its watermark advance made due, runs the rules on it. */
+  judge(reading: Reading, late: boolean, now: number): Verdict {
+    const store = this.store, p = this.partitionState, customer = this.customer, redelivered = this.redelivered;
+    this.reports.length = 0;
     if (!redelivered) {
       store.touchCustomer(customer);
       customer.lastTime = reading.eventTime;
@@ -260,7 +252,7 @@ export class RuleEngine {
       }
     }
 
-    const ctx = this.ctx;
+    const ctx = this.ctx, board = this.board;
     this.late = late;
     this.watermark = p.watermark;
     this.level = null;
@@ -269,10 +261,10 @@ export class RuleEngine {
       if (r.disabled) continue;
       this.runner = r;
       board.at(r.order);
-      const before = out.anomalies.length, levelBefore: Level | null = this.level;
+      const before = this.reports.length, levelBefore: Level | null = this.level;
       const t0 = this.clock;
       try { r.calls++; r.plugin.check!(reading, ctx); this.succeeded(r, t0, reading); } catch (e) {
-        out.anomalies.length = before; this.level = levelBefore; this.failed(r, t0, reading.customerId, e);
+        this.reports.length = before; this.level = levelBefore; this.failed(r, t0, reading.customerId, e);
       }
     }
     if (!late && !redelivered && this.stateful.length > 0) {
@@ -280,10 +272,8 @@ export class RuleEngine {
       for (const r of this.stateful) if (!r.disabled) this.runStateful(r, p, customer, reading);
       if (reading.eventTime > customer.latest) customer.latest = reading.eventTime;
     }
-    out.rows.push({
-      customerId: reading.customerId, eventTime: reading.eventTime, heartRate: reading.heartRate,
-      level: this.level, late, partition: message.partition, offset: message.offset,
-    });
+    this.verdict.level = this.level;
+    return this.verdict;
   }
 
   /**
@@ -309,11 +299,11 @@ export class RuleEngine {
   }
 
   private runStateful(r: Runner, p: PartitionState, customer: CustomerState, reading: Reading | undefined): void {
-    const i = r.stateIndex, out = this.out, ctx = this.ctx;
+    const i = r.stateIndex, ctx = this.ctx;
     this.runner = r;
     this.board.at(r.order);
     this.timerOp = NO_TIMER;
-    const before = out.anomalies.length, levelBefore: Level | null = this.level;
+    const before = this.reports.length, levelBefore: Level | null = this.level;
     const t0 = this.clock;
     try {
       r.calls++;
@@ -325,7 +315,7 @@ export class RuleEngine {
       else if (this.timerOp === CLEAR_TIMER) customer.timerAt[i] = Number.NaN;
       this.succeeded(r, t0, reading);
     } catch (e) {
-      out.anomalies.length = before; this.level = levelBefore; this.failed(r, t0, customer.id, e);
+      this.reports.length = before; this.level = levelBefore; this.failed(r, t0, customer.id, e);
     }
   }
 
@@ -411,7 +401,7 @@ export class RuleEngine {
     if (episodeStart !== undefined && episodeEnd !== undefined && episodeEnd < episodeStart) {
       throw new TypeError('ctx.report: episodeEnd must not be before episodeStart');
     }
-    this.out.anomalies.push({
+    this.reports.push({
       customerId: this.customerId,
       eventTime: episodeStart ?? this.eventTime,
       rule: meta.id,

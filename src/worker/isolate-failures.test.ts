@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
 import { processBatch } from '../core/process-batch.js';
+import type { Verdict } from '../core/reading-rules.js';
 import type { RawMessage, Reading } from '../core/types.js';
-import { RuleEngine, type BatchSink, type EngineOptions } from '../rules/engine.js';
+import { RuleEngine, type EngineOptions } from '../rules/engine.js';
 import { loadPlugins, type LoadedPlugin } from '../rules/loader.js';
 import { PROCESSING_FAILED, processIsolated } from './isolate-failures.js';
 
@@ -18,9 +19,10 @@ const OPTIONS: EngineOptions = { allowedLatenessMs: 30_000, maxClockSkewMs: 5_00
 
 /** The shipped engine with a bug: it throws on BUG's readings, after updating its state for them. */
 class BuggyEngine extends RuleEngine {
-  override processReading(reading: Reading, message: RawMessage, out: BatchSink, now: number): void {
-    super.processReading(reading, message, out, now);
+  override judge(reading: Reading, late: boolean, now: number): Verdict {
+    const verdict = super.judge(reading, late, now);
     if (reading.customerId === 'BUG') throw new TypeError('a bug in the engine');
+    return verdict;
   }
 }
 

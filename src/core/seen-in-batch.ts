@@ -1,4 +1,4 @@
-// The (customer, event time) pairs a batch has accepted so far: the engine's check for a reading
+// The (customer, event time) pairs a batch has accepted so far: the core's check for a reading
 // sent twice within one batch. A string key per reading showed in a drain's heap profile.
 // Readings mostly arrive in event-time order per customer, so the usual case keeps one number per
 // customer, the newest time, and allocates nothing per reading; only a reading older than its

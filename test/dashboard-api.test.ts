@@ -32,8 +32,8 @@ function batch(): BatchResult {
   return {
     rows,
     anomalies: [
-      { customerId: 'api-b', eventTime: NOW - 60_000, rule: 'tachycardia', severity: 'warning', detail: { messageId: 'high', message: 'Heart rate 125 bpm is above 110 bpm' } },
-      { customerId: 'api-c', eventTime: NOW - 120_000, rule: 'bradycardia', severity: 'critical', detail: { messageId: 'low', message: 'Heart rate 45 bpm' }, episodeStart: NOW - 120_000 },
+      { customerId: 'api-b', eventTime: NOW - 60_000, rule: 'tachycardia', severity: 'warning', detail: { messageId: 'high', message: 'Heart rate above 110 bpm for 10 minutes while not active (peak 127 bpm)' }, episodeStart: NOW - 60_000 },
+      { customerId: 'api-c', eventTime: NOW - 120_000, rule: 'bradycardia', severity: 'critical', detail: { messageId: 'low', message: 'Heart rate below 50 bpm for 10 minutes (lowest 45 bpm)' }, episodeStart: NOW - 120_000 },
     ],
     rejects: ['invalid_json', 'invalid_json', 'heart_rate_out_of_range'].map((reason, i) => ({
       raw: Buffer.from('{'), reason, detail: 'x', validator: 'parse', topic: 'readings', partition: 0, offset: String(i), receivedAt: NOW - 1000,
@@ -126,8 +126,8 @@ describe('dashboard API', () => {
     expect(Object.fromEntries(s.buckets)).toEqual({ 40: 60, 60: 60, 120: 60 });
     // Both detected in one statement (one detected_at): either order is newest first.
     expect(s.anomalies.map((a: any) => [a.customerId, a.rule, a.severity, a.message]).sort()).toEqual([
-      ['api-b', 'tachycardia', 'warning', 'Heart rate 125 bpm is above 110 bpm'],
-      ['api-c', 'bradycardia', 'critical', 'Heart rate 45 bpm'],
+      ['api-b', 'tachycardia', 'warning', 'Heart rate above 110 bpm for 10 minutes while not active (peak 127 bpm)'],
+      ['api-c', 'bradycardia', 'critical', 'Heart rate below 50 bpm for 10 minutes (lowest 45 bpm)'],
     ]);
     expect(Object.keys(s.trends).sort()).toEqual(['api-b', 'api-c']);
     expect(s.trends['api-b']).toHaveLength(60);

@@ -1,7 +1,8 @@
 // The whole pipeline as a user runs it: known readings (every scenario case plus plain traffic)
 // go through the real broker and the real `consume` app into PostgreSQL, with each outcome checked:
 // stored once with its level and anomalies, or rejected with its reason in the table AND on the
-// dead-letter topic with the original bytes. Also `heartbeat scenario`: publishes and prints them.
+// dead-letter topic with the original bytes; a 10-minute episode (tachycardia at rest, bradycardia)
+// becomes one anomaly row spanning it. Also `heartbeat scenario`: publishes and prints them.
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { scenarioCases, type ExpectedOutcome } from '../src/simulator/scenario.js';
@@ -19,6 +20,15 @@ interface KnownCase {
 }
 
 const MINUTE = 60_000;
+
+/**
+ * `customer` at rest at `bpm` every 10 s for 10 minutes from `start` (61 readings), then 70 bpm:
+ * one episode, from the first reading to the last at `bpm`.
+ */
+function episode(customer: string, start: number, bpm: number) {
+  const rest = { activity: 'rest' };
+  return [...Array.from({ length: 61 }, (_, i) => readingMessage(customer, start + i * 10_000, bpm, rest)), readingMessage(customer, start + 610_000, 70, rest)];
+}
 
 /** Event time and heart rate of a well-formed reading, as the device sent it. */
 function fieldsOf(value: Buffer): { eventTime: number; heartRate: number } {
@@ -95,6 +105,9 @@ describe('the pipeline, end to end', () => {
       const customer = `PLAIN-${String(i % 40).padStart(3, '0')}`;
       return { customer, eventTime: base + MINUTE + Math.floor(i / 40) * 5000 + (i % 40), heartRate: 60 + ((i * 7) % 41) };
     });
+    // Episodes that end before the cases start: sent first, they make none of them late.
+    const episodeStart = base - 11 * MINUTE;
+    const episodes = [...episode('EPISODE-HIGH', episodeStart, 130), ...episode('EPISODE-LOW', episodeStart, 45)];
     const rejectedCases = cases.filter((c) => c.expected.outcome === 'rejected');
     expect(rejectedCases.length).toBeGreaterThan(0);
     expect(cases.length - rejectedCases.length).toBeGreaterThan(0);
@@ -104,13 +117,14 @@ describe('the pipeline, end to end', () => {
     const app = await startConsumer({ ...names, env: { ...names.env, KAFKA_COMPRESSION: 'gzip' } });
     try {
       await publish(names.topic, [
+        ...episodes,
         ...cases.map((c) => ({ key: c.key, value: c.value })),
         ...plain.map((p, i) => readingMessage(p.customer, p.eventTime, p.heartRate, i % 3 === 0 ? { activity: 'rest' } : {})),
       ], { compression: 'gzip' });
-      const validCount = cases.length - rejectedCases.length + plain.length;
+      const validCount = cases.length - rejectedCases.length + plain.length + episodes.length;
       await waitForCounts(pool, { heartbeats: validCount, rejected_readings: rejectedCases.length });
       const stats = await stopCleanly(app);
-      expect(stats).toEqual({ consumed: cases.length + plain.length, stored: validCount, rejected: rejectedCases.length });
+      expect(stats).toEqual({ consumed: cases.length + plain.length + episodes.length, stored: validCount, rejected: rejectedCases.length });
     } finally {
       await app.stop('SIGKILL');
     }
@@ -124,6 +138,15 @@ describe('the pipeline, end to end', () => {
     const expected = plain.map((p) => ({ customer_id: p.customer, ms: String(p.eventTime), heart_rate: p.heartRate, level: 'normal' }))
       .sort((a, b) => a.customer_id.localeCompare(b.customer_id) || Number(a.ms) - Number(b.ms));
     expect(rows).toEqual(expected);
+    // Each episode: one row, at its start, ended at its last reading beyond the threshold.
+    const found = await pool.query<{ customer_id: string; rule: string; severity: string; start: string; end: string | null }>(
+      `SELECT customer_id, rule, severity, (extract(epoch FROM event_time) * 1000)::bigint::text AS start,
+              (extract(epoch FROM episode_end) * 1000)::bigint::text AS end FROM anomalies WHERE customer_id LIKE 'EPISODE-%' ORDER BY 1, 2`);
+    const span = { start: String(episodeStart), end: String(episodeStart + 600_000) };
+    expect(found.rows).toEqual([
+      { customer_id: 'EPISODE-HIGH', rule: 'tachycardia', severity: 'warning', ...span },
+      { customer_id: 'EPISODE-LOW', rule: 'bradycardia', severity: 'warning', ...span },
+    ]);
   });
 });
 

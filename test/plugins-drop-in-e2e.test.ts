@@ -48,9 +48,10 @@ beforeAll(async () => {
   db = await createTestDatabase();
   pool = await openPool(db.url);
   dir = await pluginsDir();
-  // Options for the new plugin from config, as a user would set them: a 95 bpm limit.
+  // Options for the new plugin from config, as a user would set them: a 95 bpm limit; and a shipped
+  // rule's beside it: tachycardia episodes of one second, so a few readings show it still runs.
   const configFile = path.join(dir, 'heartbeat.json');
-  await writeFile(configFile, JSON.stringify({ plugins: { 'resting-high': { options: { maxBpm: 95 } } } }));
+  await writeFile(configFile, JSON.stringify({ plugins: { 'resting-high': { options: { maxBpm: 95 } }, tachycardia: { options: { durationMs: 1000 } } } }));
   names = pipelineNames('drop-in', db.url, { PLUGINS_DIR: dir, HEARTBEAT_CONFIG: configFile });
 });
 
@@ -77,18 +78,20 @@ describe('a rule dropped into the plugins directory', () => {
     try {
       await app.waitForLog((l) => l.msg === 'workers consuming');
       // One resting customer, one reading a second: 90 (fine), 96 and 99 (over the configured 95, under
-      // tachycardia's 110), 120 (both), then 98 while walking (not resting: fine).
-      const bpm = [90, 96, 99, 120];
+      // tachycardia's 110), 120 and 125 (both: a second above 110 at rest), then 98 while walking (not resting: fine).
+      const bpm = [90, 96, 99, 120, 125];
       const messages = bpm.map((b, i) => readingMessage('CUST-DROPIN', T0 + i * 1000, b, { activity: 'rest' }));
-      messages.push(readingMessage('CUST-DROPIN', T0 + 4000, 98, { activity: 'walk' }));
+      messages.push(readingMessage('CUST-DROPIN', T0 + 5000, 98, { activity: 'walk' }));
       await publish(names.topic, messages);
-      await waitForCounts(pool, { heartbeats: 5 }, 60_000);
+      await waitForCounts(pool, { heartbeats: 6 }, 60_000);
       // The anomalies of a batch are written with its readings: the counts are final once the rows are there.
       const { rows } = await pool.query<{ ms: string; detail: { heartRate: number; maxBpm: number; message: string } }>(
         `SELECT (extract(epoch FROM event_time) * 1000)::bigint::text AS ms, detail FROM anomalies WHERE rule = 'resting-high' ORDER BY event_time`);
-      expect(rows.map((r) => [Number(r.ms) - T0, r.detail.heartRate, r.detail.maxBpm])).toEqual([[1000, 96, 95], [2000, 99, 95], [3000, 120, 95]]);
+      expect(rows.map((r) => [Number(r.ms) - T0, r.detail.heartRate, r.detail.maxBpm])).toEqual([[1000, 96, 95], [2000, 99, 95], [3000, 120, 95], [4000, 125, 95]]);
       expect(rows[0]!.detail.message).toBe('Heart rate 96 bpm while rest (limit 95)');
-      // The shipped rules still run beside it.
+      // The shipped rules still run beside it: one tachycardia episode, from 120 to 125 bpm.
+      expect(await count(pool, `SELECT count(*) FROM anomalies WHERE rule = 'tachycardia' AND event_time = $1 AND episode_end = $2`,
+        [new Date(T0 + 3000), new Date(T0 + 4000)])).toBe(1);
       expect(await count(pool, `SELECT count(*) FROM anomalies WHERE rule = 'tachycardia'`)).toBe(1);
       expect(await app.stop('SIGTERM')).toBe(0);
     } finally {

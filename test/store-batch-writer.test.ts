@@ -39,7 +39,7 @@ describe('writeBatch', () => {
       ],
       anomalies: [
         { customerId: 'COL-1', eventTime: T, rule: 'bradycardia', severity: 'warning', detail: { messageId: 'slow', message: 'slow: 45 bpm', bpm: 45 } },
-        { customerId: 'COL-2', eventTime: T - 60_000, rule: 'sustained-high', severity: 'critical', detail: { messageId: 'x' }, episodeStart: T - 60_000, episodeEnd: T + 1 },
+        { customerId: 'COL-2', eventTime: T - 60_000, rule: 'tachycardia', severity: 'critical', detail: { messageId: 'x' }, episodeStart: T - 60_000, episodeEnd: T + 1 },
       ],
       rejects: [
         reject('7', binary, { reason: 'invalid_utf8', detail: 'the message value is not valid UTF-8 text' }),
@@ -63,7 +63,7 @@ describe('writeBatch', () => {
       to_char(episode_start AT TIME ZONE 'UTC', ${UTC_US}) AS s, to_char(episode_end AT TIME ZONE 'UTC', ${UTC_US}) AS e FROM anomalies ORDER BY customer_id`);
     expect(anomalies.rows).toEqual([
       { customer_id: 'COL-1', t: us(T), rule: 'bradycardia', severity: 'warning', detail: { messageId: 'slow', message: 'slow: 45 bpm', bpm: 45 }, s: null, e: null },
-      { customer_id: 'COL-2', t: us(T - 60_000), rule: 'sustained-high', severity: 'critical', detail: { messageId: 'x' }, s: us(T - 60_000), e: us(T + 1) },
+      { customer_id: 'COL-2', t: us(T - 60_000), rule: 'tachycardia', severity: 'critical', detail: { messageId: 'x' }, s: us(T - 60_000), e: us(T + 1) },
     ]);
 
     const rejects = await pool.query<{ raw: Buffer; reason: string; detail: string; validator: string; topic: string; kafka_partition: number; kafka_offset: string; r: string }>(
@@ -128,7 +128,7 @@ describe('writeBatch', () => {
 
   it('completes an episode reported first as ongoing and later with its end, in one row', async () => {
     const start = T + 3_600_000;
-    const ongoing: Anomaly = { customerId: 'EP-1', eventTime: start, rule: 'sustained-low', severity: 'warning', detail: { messageId: 'started', minutes: 10 }, episodeStart: start };
+    const ongoing: Anomaly = { customerId: 'EP-1', eventTime: start, rule: 'bradycardia', severity: 'warning', detail: { messageId: 'started', minutes: 10 }, episodeStart: start };
     expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 1 });
     const ended: Anomaly = { ...ongoing, severity: 'critical', detail: { messageId: 'ended', minutes: 25 }, episodeEnd: start + 25 * 60_000 };
     expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 1 });

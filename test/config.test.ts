@@ -210,23 +210,23 @@ describe('precedence', () => {
 
 describe('the loaded config', () => {
   it('is deeply frozen', () => {
-    const dir = configDir({ 'default.json': { plugins: { tachycardia: { options: { thresholdBpm: 120 } } } } });
+    const dir = configDir({ 'default.json': { plugins: { tachycardia: { options: { aboveBpm: 120 } } } } });
     const config = loadConfig({ env: {}, configDir: dir });
     expect(() => { (config.workers as { count: number }).count = 9; }).toThrow(TypeError);
     expect(() => { (config.kafka.brokers as string[]).push('other:9092'); }).toThrow(TypeError);
     expect(() => { (config.kafka.sasl as { password: string }).password = 'x'; }).toThrow(TypeError);
-    expect(() => { (config.plugins.settings.tachycardia!.options as Record<string, unknown>).thresholdBpm = 1; }).toThrow(TypeError);
+    expect(() => { (config.plugins.settings.tachycardia!.options as Record<string, unknown>).aboveBpm = 1; }).toThrow(TypeError);
     expect(config.workers.count).toBe(0);
   });
 
   it('puts plugins.<id> blocks of the files, merged in order, in config.plugins.settings', () => {
     const dir = configDir({
-      'default.json': { plugins: { dir: 'my-plugins', tachycardia: { enabled: false, options: { thresholdBpm: 120 } } } },
-      'production.json': { plugins: { tachycardia: { options: { windowSeconds: 30 } }, bradycardia: { enabled: true } } },
+      'default.json': { plugins: { dir: 'my-plugins', tachycardia: { enabled: false, options: { aboveBpm: 120 } } } },
+      'production.json': { plugins: { tachycardia: { options: { durationMs: 300000 } }, bradycardia: { enabled: true } } },
     });
     const config = loadConfig({ env: { HEARTBEAT_ENV: 'production' }, configDir: dir });
     expect(config.plugins.dir).toBe('my-plugins');
-    expect(config.plugins.settings.tachycardia).toEqual({ enabled: false, options: { thresholdBpm: 120, windowSeconds: 30 } });
+    expect(config.plugins.settings.tachycardia).toEqual({ enabled: false, options: { aboveBpm: 120, durationMs: 300000 } });
     expect(config.plugins.settings.bradycardia?.enabled).toBe(true);
   });
 

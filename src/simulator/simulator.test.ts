@@ -80,9 +80,11 @@ describe('simulator', () => {
   });
 
   it('takes its options from the simulator.* config keys', () => {
-    const config = { enabled: true, customers: 12, rate: 6, seed: 9, anomalyShare: 0.1, faultShare: 0.2, outOfRangeShare: 0.01, malformedShare: 0.02, episodeLog: '' } satisfies AppConfig['simulator'];
+    const config = { enabled: true, customers: 12, rate: 6, seed: 9, anomalyShare: 0.1, faultShare: 0.2, outOfRangeShare: 0.01, malformedShare: 0.02, episodeLog: '', devices: 'ideal' } satisfies AppConfig['simulator'];
     const sim = createSimulator({ ...simulatorOptionsFromConfig(config), startMs: START });
     expect(sim.customers).toBe(12);
     expect(sim.intervalMs).toBe(2000);
+    expect(simulatorOptionsFromConfig({ ...config, devices: 'consumer' }).devices).toBe('consumer');
+    expect(() => createSimulator({ devices: 'perfect' as never })).toThrow(expect.objectContaining({ key: 'simulator.devices' }));
   });
 });

@@ -97,7 +97,7 @@ export const schema = {
   simulator: {
     enabled: { doc: 'Run the simulator inside `heartbeat start`.', format: 'boolean', default: true, env: 'SIMULATOR_ENABLED' },
     customers: { doc: 'Simulated customers (wearables).', format: 'integer', min: 1, max: 1000000, default: 1000, env: 'SIMULATOR_CUSTOMERS' },
-    rate: { doc: 'Readings published per second, all customers together.', format: 'integer', min: 1, max: 1000000, default: 1000, env: 'SIMULATOR_RATE' },
+    rate: { doc: 'Readings published per second, all customers together (consumer devices: while worn, so fewer over a day).', format: 'integer', min: 1, max: 1000000, default: 1000, env: 'SIMULATOR_RATE' },
     seed: { doc: 'Random seed: the same seed gives the same readings, episodes and faults.', format: 'integer', min: 0, max: 2147483647, default: 42, env: 'SIMULATOR_SEED' },
     anomalyShare: { doc: 'Share of customers in an injected bradycardia or tachycardia episode at a time.', format: 'number', min: 0, max: 1, default: 0.02, env: 'SIMULATOR_ANOMALY_SHARE' },
     outOfRangeShare: { doc: 'Share of readings with a physiologically impossible heart rate.', format: 'number', min: 0, max: 1, default: 0.005, env: 'SIMULATOR_OUT_OF_RANGE_SHARE' },

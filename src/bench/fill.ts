@@ -1,6 +1,7 @@
-// Fills a topic with R simulated readings before a drain is timed: the simulator's realistic mix
-// (episodes, sensor faults, 0.5 % out of range, 0.5 % malformed) from C customers reporting
-// every second, with event times in the recent past, published with the app's own producer.
+// Fills a topic with R simulated readings before a drain is timed: the simulator's mix (episodes,
+// sensor faults, 0.5 % out of range, 0.5 % malformed) from C ideal devices reporting every second
+// (always worn, so R readings need a known span of event time and runs stay comparable), with
+// event times in the recent past, published with the app's own producer.
 import { createPublisher } from '../kafka/producer.js';
 import { simulateSpan } from '../simulator/span.js';
 import type { BenchEnv } from './environment.js';
@@ -24,7 +25,7 @@ export async function fillTopic(env: BenchEnv, topic: string, readings: number, 
   const t0 = Date.now();
   const result = { total: 0, valid: 0, bad: 0 };
   try {
-    for (const { messages } of simulateSpan({ customers, seed, startMs, durationMs, intervalMs: INTERVAL_MS, batchSize: 20_000 })) {
+    for (const { messages } of simulateSpan({ customers, seed, startMs, durationMs, intervalMs: INTERVAL_MS, batchSize: 20_000, devices: 'ideal' })) {
       const batch = messages.slice(0, readings - result.total);
       for (const m of batch) {
         if (m.kind === 'valid') result.valid++;

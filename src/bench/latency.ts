@@ -66,7 +66,8 @@ export async function measureLatency(env: BenchEnv, rate: number, seconds: numbe
   try {
     await consumer.waitForLog((l) => l.msg === 'workers consuming', 120_000);
     watch = watchCommits(pool, POLL_MS);
-    simulator = runCli(['simulate'], { ...base, SIMULATOR_RATE: String(rate) }, { execArgv });
+    // Ideal devices: consumer ones spend part of the day off the wrist, which would lower the rate.
+    simulator = runCli(['simulate'], { ...base, SIMULATOR_RATE: String(rate), SIMULATOR_DEVICES: 'ideal' }, { execArgv });
     const started = await simulator.waitForLog((l) => l.msg === 'simulator publishing', 120_000);
     const startMs = logTime(started);
     const cpuGroups = async () => ({

@@ -8,7 +8,7 @@ const pt = (rule: string, value: number, alertsPerCustomerDay: number, recall: n
   ({ rule, option: 'aboveBpm', value, alertsPerCustomerDay, rowsPerCustomerDay: 0, recall });
 
 const points = [pt('tachycardia', 100, 12, 1), pt('tachycardia', 120, 4, 0.9), pt('tachycardia', 140, 0.5, 0.4),
-  pt('sustained-high', 110, 1, 1), pt('sustained-high', 130, 0.2, 0.3), pt('x<&>', 1, 0.1, null)];
+  pt('bradycardia', 110, 1, 1), pt('bradycardia', 130, 0.2, 0.3), pt('x<&>', 1, 0.1, null)];
 
 const attrs = (svg: string, tag: string) => [...svg.matchAll(new RegExp(`<${tag} ([^>]*)>`, 'g'))].map((m) =>
   Object.fromEntries([...m[1]!.matchAll(/([\w-]+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!])));
@@ -19,7 +19,7 @@ describe('tradeOffSvg', () => {
   it('is one SVG document with a line per rule and a labelled point per threshold with a recall', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(attrs(svg, 'g').filter((g) => g.class === 'rule').map((g) => g['data-rule'])).toEqual(['tachycardia', 'sustained-high']);
+    expect(attrs(svg, 'g').filter((g) => g.class === 'rule').map((g) => g['data-rule'])).toEqual(['tachycardia', 'bradycardia']);
     expect(attrs(svg, 'polyline')).toHaveLength(2);
     expect(attrs(svg, 'circle')).toHaveLength(5);
     const labels = [...svg.matchAll(/<text class="label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);

@@ -7,6 +7,7 @@ import type { Detection, ReplayResult } from './replay.js';
 import { formatTable, toJsonLine } from './report.js';
 import type { RuleSpec } from './rule-specs.js';
 import { alertsOf, score } from './score.js';
+import { TrafficProfile } from './traffic-profile.js';
 
 const T = Date.parse('2026-11-23T00:00:00Z');
 const S = 1000, MIN = 60 * S, DAY = 24 * 60 * MIN;
@@ -17,12 +18,12 @@ const episode = (rule: string, start: number, end: number | undefined, detectedA
 const injected = (kind: EpisodeRecord['kind'], start: number, end: number, customerId = 'C1'): EpisodeRecord => ({ customerId, kind, start, end });
 
 const spec = (rule: string, over: Partial<RuleSpec> = {}): RuleSpec => ({
-  rule, matches: [rule as EpisodeRecord['kind']], windowMs: 0, delayLimitMs: 5 * S, recallTarget: 0.99, scored: true, ...over,
+  rule, matches: [rule as EpisodeRecord['kind']], windowMs: 0, delayLimitMs: 5 * S, recallTarget: 0.99, recallTargetWithoutMovement: 0.9, scored: true, ...over,
 });
-const SUSTAINED = spec('sustained-high', { windowMs: 10 * MIN, delayLimitMs: 10 * MIN + 5 * S });
+const TEN_MINUTES = spec('tachycardia', { windowMs: 10 * MIN, delayLimitMs: 10 * MIN + 5 * S });
 
 const replayOf = (detections: Detection[], episodes: EpisodeRecord[], customers = 1): ReplayResult =>
-  ({ startMs: T, endMs: T + DAY, customers, messages: 8640, rejects: 0, detections, episodes });
+  ({ startMs: T, endMs: T + DAY, customers, messages: 8640, rejects: 0, detections, episodes, traffic: new TrafficProfile().figures() });
 
 describe('alertsOf', () => {
   it('alerts as the pipeline does: one per customer and rule until the cool-down passes with no anomaly', () => {
@@ -37,8 +38,8 @@ describe('alertsOf', () => {
   });
 
   it('makes one alert per reported episode; an open one lasts to the end of the span', () => {
-    const alerts = alertsOf([episode('sustained-high', T, undefined, T + 10 * MIN)], T + DAY, 5 * MIN);
-    expect(alerts).toEqual([{ customerId: 'C1', rule: 'sustained-high', start: T, end: T + DAY, detectedAt: T + 10 * MIN, anomalies: 1 }]);
+    const alerts = alertsOf([episode('tachycardia', T, undefined, T + 10 * MIN)], T + DAY, 5 * MIN);
+    expect(alerts).toEqual([{ customerId: 'C1', rule: 'tachycardia', start: T, end: T + DAY, detectedAt: T + 10 * MIN, anomalies: 1 }]);
   });
 });
 
@@ -76,13 +77,14 @@ describe('score', () => {
 
   it('takes the delay of an episode rule from when it was emitted, and leaves out episodes it could not have caught', () => {
     const e = score(replayOf(
-      [episode('sustained-high', T, T + 20 * MIN, T + 10 * MIN + 2 * S)],
+      [episode('tachycardia', T, T + 20 * MIN, T + 10 * MIN + 2 * S)],
       [
-        injected('sustained-high', T, T + 20 * MIN),
-        injected('sustained-high', T + 2 * 60 * MIN, T + 2 * 60 * MIN + 9 * MIN), // shorter than the window
-        injected('sustained-high', T + DAY - 5 * MIN, T + DAY), // the span ends before the window
+        injected('tachycardia', T, T + 20 * MIN),
+        injected('tachycardia', T + 2 * 60 * MIN, T + 2 * 60 * MIN + 9 * MIN), // shorter than the window
+        injected('tachycardia', T + 3 * 60 * MIN, T + 3 * 60 * MIN + 10 * MIN + 10 * S), // too short for readings 15 s apart to show the window
+        injected('tachycardia', T + DAY - 5 * MIN, T + DAY), // the span ends before the window
       ],
-    ), [SUSTAINED]);
+    ), [TEN_MINUTES]);
     expect(e.rules[0]).toMatchObject({ injected: 1, detected: 1, recall: 1, medianDelayMs: 10 * MIN + 2 * S, falseAlerts: 0 });
     expect(e.passed).toBe(true);
   });
@@ -93,7 +95,22 @@ describe('score', () => {
     detections.push(point('bradycardia', T + 20 * 60 * MIN), point('bradycardia', T + 21 * 60 * MIN));
     const e = score(replayOf(detections, episodes), [spec('bradycardia')]);
     expect(e.rules[0]).toMatchObject({ injected: 10, detected: 9, recall: 0.9, falseAlerts: 2, medianDelayMs: 0 });
-    expect(e.missed).toEqual(['bradycardia: recall 0.900 < 0.99', 'false alerts 2.00 per customer-day > 1']);
+    expect(e.missed).toEqual(['bradycardia: recall 0.900 < 0.99 on devices that report movement', 'false alerts 2.00 per customer-day > 1']);
+  });
+
+  it('scores recall apart on devices that report no movement, against their own target', () => {
+    const none = (start: number, customerId: string): EpisodeRecord => ({ ...injected('tachycardia', start, start + 3 * MIN, customerId), movement: 'none' });
+    const labelled: EpisodeRecord = { ...injected('tachycardia', T, T + 3 * MIN), movement: 'activity' };
+    const episodes = [labelled, ...Array.from({ length: 10 }, (_, i) => none(T + i * 60 * MIN, `N${i}`))];
+    // The labelled one and 9 of the 10 without movement are caught: 0.9 meets the 0.9 target ...
+    const caught = [point('tachycardia', T), ...episodes.slice(2).map((ep) => point('tachycardia', ep.start, ep.customerId))];
+    const e = score(replayOf(caught, episodes, 11), [spec('tachycardia')]);
+    expect(e.rules[0]).toMatchObject({ recallWithMovement: 1, recallWithoutMovement: 0.9 });
+    expect(e.missed).toEqual([]);
+    // ... 8 of 10 does not.
+    const fewer = score(replayOf(caught.slice(0, -1), episodes, 11), [spec('tachycardia')]);
+    expect(fewer.rules[0]).toMatchObject({ recallWithMovement: 1, recallWithoutMovement: 0.8 });
+    expect(fewer.missed).toEqual(['tachycardia: recall 0.800 < 0.9 on devices that report no movement']);
   });
 
   it('reports an unscored rule without counting its alerts as false, and flatlines overlapped by any alert', () => {
@@ -111,11 +128,11 @@ describe('report', () => {
   it('prints a table with a row per rule and the verdict, and one JSON line with the same figures', () => {
     const e = score(replayOf([point('tachycardia', T)], [injected('tachycardia', T, T + 3 * MIN)]), [spec('tachycardia')]);
     const table = formatTable(e);
-    expect(table).toMatch(/^tachycardia +tachycardia +1 +1 +1\.000 ok/m);
+    expect(table).toMatch(/^tachycardia +tachycardia +1 +1 +1\.000 +1\.000 ok +- /m);
     expect(table).toContain('All targets met.');
     expect(table).toContain('less than 300 s (alerts.cooldownMs) after the previous one is not alerted again');
     const line = toJsonLine(e);
     expect(line).not.toContain('\n');
-    expect(JSON.parse(line)).toMatchObject({ passed: true, rules: [{ rule: 'tachycardia', recall: 1, falseAlerts: 0, medianDelayMs: 0 }] });
+    expect(JSON.parse(line)).toMatchObject({ passed: true, rules: [{ rule: 'tachycardia', recall: 1, recallWithMovement: 1, recallWithoutMovement: null, falseAlerts: 0, medianDelayMs: 0 }] });
   });
 });

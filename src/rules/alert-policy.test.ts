@@ -38,8 +38,8 @@ describe('groupAlerts', () => {
   });
 
   it('an episode starting within the cool-down of the previous one is suppressed and extends its alert', () => {
-    const e = (start: number, end: number) => ({ customerId: 'c1', rule: 'sustained-high', eventTime: start, start, end, detectedAt: start + 10 * MIN });
+    const e = (start: number, end: number) => ({ customerId: 'c1', rule: 'tachycardia', eventTime: start, start, end, detectedAt: start + 10 * MIN });
     const groups = groupAlerts([e(0, 12 * MIN), e(14 * MIN, 30 * MIN)], 15 * MIN);
-    expect(groups).toEqual([{ customerId: 'c1', rule: 'sustained-high', start: 0, end: 30 * MIN, detectedAt: 10 * MIN, anomalies: 2 }]);
+    expect(groups).toEqual([{ customerId: 'c1', rule: 'tachycardia', start: 0, end: 30 * MIN, detectedAt: 10 * MIN, anomalies: 2 }]);
   });
 });

@@ -35,39 +35,50 @@ const complete = (kind: EpisodeKind) => ofKind(kind).filter((e) => e.end <= STAR
 
 describe('injected episodes', () => {
   it('injects every kind', () => {
-    for (const kind of ['bradycardia', 'tachycardia', 'sustained-high', 'sustained-low', 'signal-loss', 'flatline'] as const) {
+    for (const kind of ['bradycardia', 'tachycardia', 'signal-loss', 'flatline'] as const) {
       expect(ofKind(kind).length, kind).toBeGreaterThan(10);
     }
   });
 
-  it('holds bradycardia under 50 and tachycardia over 110 (not exercising) for the whole episode', () => {
-    const badBrady = ofKind('bradycardia').flatMap(validDuring).filter((m) => m.heartRate > 46 || m.activity === 'exercise');
-    const badTachy = ofKind('tachycardia').flatMap(validDuring).filter((m) => m.heartRate < 115 || m.activity === 'exercise');
+  it('holds bradycardia under 50 and tachycardia over 110 for the whole episode, the wearer at rest or asleep', () => {
+    const badBrady = ofKind('bradycardia').flatMap(validDuring).filter((m) => m.heartRate > 48 || (m.activity !== 'rest' && m.activity !== 'sleep'));
+    const badTachy = ofKind('tachycardia').flatMap(validDuring).filter((m) => m.heartRate < 114 || (m.activity !== 'rest' && m.activity !== 'sleep'));
     expect(badBrady).toEqual([]);
     expect(badTachy).toEqual([]);
     expect(ofKind('bradycardia').flatMap(validDuring).some((m) => m.heartRate < 40)).toBe(true);
   });
 
-  it('holds sustained episodes past their threshold for more than 10 minutes, and short spells under 10', () => {
-    const high = complete('sustained-high');
-    const low = complete('sustained-low');
-    expect(high.flatMap(validDuring).filter((m) => m.heartRate < 126 || m.activity === 'exercise')).toEqual([]);
-    expect(low.flatMap(validDuring).filter((m) => m.heartRate > 37 || m.activity === 'exercise')).toEqual([]);
-    for (const e of [...high, ...low]) expect(e.end - e.start).toBeGreaterThanOrEqual(12 * MINUTE);
-    // Every sustained episode is also logged as the simpler kind, over the same span.
-    const key = (e: EpisodeRecord) => `${e.customerId}@${e.start}-${e.end}`;
-    const simple = new Set([...ofKind('bradycardia'), ...ofKind('tachycardia')].map(key));
-    for (const e of [...ofKind('sustained-high'), ...ofKind('sustained-low')]) expect(simple.has(key(e))).toBe(true);
-    // The other bradycardia / tachycardia spells end before a sustained rule could fire.
-    const sustained = new Set([...ofKind('sustained-high'), ...ofKind('sustained-low')].map(key));
-    for (const e of [...ofKind('bradycardia'), ...ofKind('tachycardia')]) {
-      if (!sustained.has(key(e))) expect(e.end - e.start).toBeLessThanOrEqual(8 * MINUTE);
+  it('lasts 3 to 40 minutes, most episodes long enough for the rules\' 10-minute window', () => {
+    const clinical = [...complete('bradycardia'), ...complete('tachycardia')];
+    for (const e of clinical) {
+      expect(e.end - e.start).toBeGreaterThanOrEqual(3 * MINUTE);
+      expect(e.end - e.start).toBeLessThanOrEqual(40 * MINUTE);
     }
+    const long = clinical.filter((e) => e.end - e.start >= 10 * MINUTE).length / clinical.length;
+    expect(long).toBeGreaterThan(0.7);
+    expect(long).toBeLessThan(0.9);
   });
 
-  it('sends nothing during signal loss, so the device is silent for more than 60 s', () => {
+  it('starts a tachycardia abruptly: its first reading jumps above the one before it', () => {
+    const jumps = complete('tachycardia').flatMap((e) => {
+      const series = (byCustomer.get(e.customerId) ?? []).filter((m) => m.kind === 'valid');
+      const before = series.filter((m) => m.eventTime < e.start).at(-1);
+      const first = validDuring(e)[0];
+      return before && first && e.start - before.eventTime <= 15_000 ? [first.heartRate - before.heartRate] : [];
+    });
+    expect(jumps.length).toBeGreaterThan(10);
+    // From a resting rate (at most about 100) to the episode's level (at least 114), mostly by far more.
+    expect(Math.min(...jumps)).toBeGreaterThanOrEqual(10);
+    expect([...jumps].sort((a, b) => a - b)[jumps.length >> 1]).toBeGreaterThanOrEqual(30);
+  });
+
+  it('sends nothing during signal loss, which follows a heart-rhythm episode, so the device is silent for more than 60 s', () => {
+    const clinical = [...ofKind('bradycardia'), ...ofKind('tachycardia')];
     for (const e of complete('signal-loss')) {
       expect(during(e)).toEqual([]);
+      // It starts on the device's first reading slot after the episode's end.
+      const follows = clinical.some((c) => c.customerId === e.customerId && e.start >= c.end && e.start - c.end < 10_000);
+      expect(follows, 'starts where a heart-rhythm episode ends').toBe(true);
       const series = byCustomer.get(e.customerId)!;
       const before = series.filter((m) => m.eventTime < e.start).at(-1);
       const after = series.find((m) => m.eventTime >= e.end);
@@ -79,25 +90,31 @@ describe('injected episodes', () => {
     for (const e of complete('flatline')) {
       const values = new Set(validDuring(e).map((m) => `${m.heartRate}/${m.activity}`));
       expect(values.size).toBeLessThanOrEqual(1);
-      expect(validDuring(e).length).toBeGreaterThanOrEqual(10);
     }
+    expect(complete('flatline').filter((e) => validDuring(e).length >= 10).length).toBeGreaterThan(10);
     // The frozen value is one of normal traffic, so no other rule has cause to fire.
     const frozen = ofKind('flatline').flatMap(validDuring);
     expect(frozen.filter((m) => m.heartRate < 54 || (m.activity !== 'exercise' && m.heartRate > 100))).toEqual([]);
   });
 
-  it('keeps about anomalyShare of customers in a heart-rhythm episode and faultShare in a fault', () => {
+  it('keeps about anomalyShare of customers in a heart-rhythm episode and faultShare in a flatline', () => {
     const share = (kinds: EpisodeKind[]) =>
       episodes.filter((e) => kinds.includes(e.kind)).reduce((sum, e) => sum + Math.min(e.end, START + DURATION) - e.start, 0) / (CUSTOMERS * DURATION);
-    // bradycardia + tachycardia records cover every heart-rhythm episode exactly once.
     expect(share(['bradycardia', 'tachycardia'])).toBeGreaterThan(0.15);
     expect(share(['bradycardia', 'tachycardia'])).toBeLessThan(0.25);
-    expect(share(['signal-loss', 'flatline'])).toBeGreaterThan(0.07);
-    expect(share(['signal-loss', 'flatline'])).toBeLessThan(0.13);
+    expect(share(['flatline'])).toBeGreaterThan(0.07);
+    expect(share(['flatline'])).toBeLessThan(0.13);
+  });
+
+  it('records what each episode\'s device reports about movement, about half of them nothing', () => {
+    const none = episodes.filter((e) => e.movement === 'none').length / episodes.length;
+    expect(episodes.every((e) => e.movement === 'none' || e.movement === 'activity' || e.movement === 'steps')).toBe(true);
+    expect(none).toBeGreaterThan(0.35);
+    expect(none).toBeLessThan(0.65);
   });
 
   it('injects nothing when both shares are 0', () => {
-    const sim = createSimulator({ customers: 100, rate: 20, seed: 4, startMs: START, anomalyShare: 0, faultShare: 0 });
+    const sim = createSimulator({ customers: 100, rate: 20, seed: 4, startMs: START, anomalyShare: 0, faultShare: 0, devices: 'ideal' });
     const batch = sim.nextBatch(START + 2 * HOUR, 10_000_000);
     expect(sim.episodes).toEqual([]);
     expect(batch.length).toBe(2 * 3600 * 20 + 1);

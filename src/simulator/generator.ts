@@ -93,7 +93,9 @@ export class ReadingGenerator {
     // A heart-rhythm episode keeps the customer at rest (or asleep) from start to end.
     if (!wasInEpisode) advanceActivity(pop, i, t, rnd, true);
     const normal = this.hrModel.step(pop, i, rnd);
-    const free = pop.episode[i] === NO_EPISODE || t >= pop.episodeEnd[i]!;
+    // An episode that has just run out still blocks taking the device off: update() ends it first
+    // (and may follow it with a signal loss, which must start where the episode ends).
+    const free = pop.episode[i] === NO_EPISODE;
     if (!this.wear.worn(pop, i, t, !wasAsleep && pop.activity[i] === SLEEP, free)) return null;
     const atRest = pop.workout[i] === 0 && (pop.activity[i] === REST || pop.activity[i] === SLEEP);
     const code = this.episodes.update(pop, i, t, customerId, atRest);

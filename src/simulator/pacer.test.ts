@@ -17,7 +17,7 @@ function fakeClock(start: number) {
 }
 
 async function countUntil(rate: number, elapsedMs: number, sendCostMs: number, maxBatch = 5000) {
-  const sim = createSimulator({ customers: 1000, rate, seed: 2, startMs: START, faultShare: 0 });
+  const sim = createSimulator({ customers: 1000, rate, seed: 2, startMs: START, faultShare: 0, devices: 'ideal' });
   const clock = fakeClock(START);
   let count = 0;
   let batches = 0;
@@ -50,7 +50,7 @@ describe('pace', () => {
   });
 
   it('stops when its signal is aborted', async () => {
-    const sim = createSimulator({ customers: 10, rate: 100, seed: 1, startMs: START });
+    const sim = createSimulator({ customers: 10, rate: 100, seed: 1, startMs: START, devices: 'ideal' });
     const clock = fakeClock(START);
     const controller = new AbortController();
     let batches = 0;

@@ -31,7 +31,7 @@ describe('simulator', () => {
   });
 
   it('keys every message by its customer and gives every customer one reading per interval', () => {
-    const sim = createSimulator({ customers: 1000, rate: 1000, seed: 1, startMs: START, faultShare: 0 });
+    const sim = createSimulator({ customers: 1000, rate: 1000, seed: 1, startMs: START, faultShare: 0, devices: 'ideal' });
     const batch = sim.nextBatch(START + 9_999, 100_000);
     expect(batch).toHaveLength(10_000);
     expect(sim.intervalMs).toBe(1000);
@@ -51,7 +51,7 @@ describe('simulator', () => {
   });
 
   it('produces out-of-range and malformed messages at the configured shares, and epoch timestamps at about 10%', () => {
-    const sim = createSimulator({ customers: 500, rate: 500, seed: 3, startMs: START, outOfRangeShare: 0.03, malformedShare: 0.07, faultShare: 0 });
+    const sim = createSimulator({ customers: 500, rate: 500, seed: 3, startMs: START, outOfRangeShare: 0.03, malformedShare: 0.07, faultShare: 0, devices: 'ideal' });
     const batch = sim.nextBatch(START + 200_000, 1_000_000);
     const share = (kind: SimMessage['kind']) => batch.filter((m) => m.kind === kind).length / batch.length;
     expect(batch.length).toBe(100_001);
@@ -65,7 +65,7 @@ describe('simulator', () => {
   });
 
   it('handles 100,000 customers: one batch reaches every customer', () => {
-    const sim = createSimulator({ customers: 100_000, rate: 10_000, seed: 5, startMs: START });
+    const sim = createSimulator({ customers: 100_000, rate: 10_000, seed: 5, startMs: START, devices: 'ideal' });
     const batch = sim.nextBatch(START + 9_999.9, 200_000);
     const customers = new Set(batch.map((m) => m.key));
     expect(customers.size).toBeGreaterThan(99_000);
@@ -80,9 +80,11 @@ describe('simulator', () => {
   });
 
   it('takes its options from the simulator.* config keys', () => {
-    const config = { enabled: true, customers: 12, rate: 6, seed: 9, anomalyShare: 0.1, faultShare: 0.2, outOfRangeShare: 0.01, malformedShare: 0.02, episodeLog: '' } satisfies AppConfig['simulator'];
+    const config = { enabled: true, customers: 12, rate: 6, seed: 9, anomalyShare: 0.1, faultShare: 0.2, outOfRangeShare: 0.01, malformedShare: 0.02, episodeLog: '', devices: 'ideal' } satisfies AppConfig['simulator'];
     const sim = createSimulator({ ...simulatorOptionsFromConfig(config), startMs: START });
     expect(sim.customers).toBe(12);
     expect(sim.intervalMs).toBe(2000);
+    expect(simulatorOptionsFromConfig({ ...config, devices: 'consumer' }).devices).toBe('consumer');
+    expect(() => createSimulator({ devices: 'perfect' as never })).toThrow(expect.objectContaining({ key: 'simulator.devices' }));
   });
 });

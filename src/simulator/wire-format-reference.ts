@@ -1,6 +1,7 @@
 // The wire format the simulator writes, stated as a strict check for the simulator's tests:
 // a JSON object with customer_id (non-empty string), timestamp (ISO-8601 with a zone, or
-// integer epoch ms), heart_rate (integer), optional device_id (string) and activity.
+// integer epoch ms), heart_rate (integer), optional device_id (string), activity and steps
+// (a whole number of steps in the last minute).
 import { ACTIVITIES, type Activity } from './types.js';
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -12,6 +13,7 @@ export interface WireReading {
   heartRate: number;
   deviceId?: string;
   activity?: Activity;
+  steps?: number;
 }
 
 /** Parses a message value by the wire format; null when it does not follow it. */
@@ -33,9 +35,11 @@ export function parseWireReading(value: Buffer): WireReading | null {
   if (Number.isNaN(eventTime)) return null;
   if (o.device_id !== undefined && typeof o.device_id !== 'string') return null;
   if (o.activity !== undefined && !ACTIVITIES.includes(o.activity as Activity)) return null;
+  if (o.steps !== undefined && !(typeof o.steps === 'number' && Number.isInteger(o.steps) && o.steps >= 0)) return null;
   const reading: WireReading = { customerId: o.customer_id, eventTime, heartRate: o.heart_rate };
   if (o.device_id !== undefined) reading.deviceId = o.device_id as string;
   if (o.activity !== undefined) reading.activity = o.activity as Activity;
+  if (o.steps !== undefined) reading.steps = o.steps as number;
   return reading;
 }
 

@@ -2,8 +2,8 @@
 // rows, and latency percentiles measured from event time to each row's commit and to its write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { createTestDatabase, openPool, type TestDatabase } from '../../test/support/database.js';
-import { currentSnapshot, heartbeatTransactions, latencyPercentiles, storedCounts } from './bench-queries.js';
+import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
+import { currentSnapshot, heartbeatTransactions, latencyPercentiles, storedCounts } from '../src/store/bench-queries.js';
 
 const EVENT = Date.parse('2026-11-23T07:00:00Z');
 

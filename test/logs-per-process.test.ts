@@ -20,7 +20,7 @@ function fileLines(dir: string, command: string): LogLine[] {
 
 describe('two heartbeat processes sharing logs/', () => {
   // Debug lines (kafkajs's included) and tiny files: both processes rotate many times at once.
-  const pipeline = usePipeline('logs', { LOG_LEVEL: 'debug', LOG_ROTATION_SIZE: '16k', LOG_FILES_KEPT: '1000', SIMULATOR_RATE: '500', SIMULATOR_CUSTOMERS: '20' });
+  const pipeline = usePipeline('logs', { LOG_LEVEL: 'debug', LOG_ROTATION_SIZE: '16k', LOG_FILES_KEPT: '1000', SIMULATOR_RATE: '500', SIMULATOR_CUSTOMERS: '20', SIMULATOR_DEVICES: 'ideal' });
 
   it('each writes every line it printed to its own files, rotated on their own', async () => {
     const { names, pool } = pipeline;

@@ -49,7 +49,7 @@ describe('writeBatch', () => {
         reject('10', Buffer.from('{"a":\u0000}'), { detail: 'Unexpected token \'\u0000\', "{"a":\u0000}" is not valid JSON' }),
       ],
     };
-    expect(await writeBatch(pool, batch)).toEqual({ readings: 3, anomalies: 2, rejects: 4 });
+    expect(await writeBatch(pool, batch)).toEqual({ readings: 3, anomalies: 2, anomaliesByRule: { bradycardia: 1, tachycardia: 1 }, rejects: 4 });
 
     const readings = await pool.query(`SELECT customer_id, to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t, heart_rate, level, late, kafka_partition, kafka_offset::text
       FROM heartbeats ORDER BY customer_id`);
@@ -81,7 +81,7 @@ describe('writeBatch', () => {
     expect(rejects.rows[3]!.detail).toBe('Unexpected token \'\uFFFD\', "{"a":\uFFFD}" is not valid JSON');
 
     // Redelivery of the same batch (crash before the offset commit) adds nothing, and says so.
-    expect(await writeBatch(pool, batch)).toEqual({ readings: 0, anomalies: 0, rejects: 0 });
+    expect(await writeBatch(pool, batch)).toEqual({ readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 });
     expect(await count(pool, 'SELECT count(*) FROM heartbeats')).toBe(3);
     expect(await count(pool, 'SELECT count(*) FROM anomalies')).toBe(2);
     expect(await count(pool, 'SELECT count(*) FROM rejected_readings')).toBe(4);
@@ -94,7 +94,7 @@ describe('writeBatch', () => {
       rows: [row('EDGE-FIRST', first), row('EDGE-LAST', last), row('EDGE-2300', y2300)],
       anomalies: [{ customerId: 'EDGE-LAST', eventTime: last, rule: 'bradycardia', severity: 'info', detail: {} }],
       rejects: [reject('11', Buffer.from('x'), { receivedAt: last })],
-    })).toEqual({ readings: 3, anomalies: 1, rejects: 1 });
+    })).toEqual({ readings: 3, anomalies: 1, anomaliesByRule: { bradycardia: 1 }, rejects: 1 });
     const { rows } = await pool.query(`SELECT customer_id, to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t FROM heartbeats WHERE customer_id LIKE 'EDGE-%' ORDER BY customer_id`);
     expect(rows).toEqual([
       { customer_id: 'EDGE-2300', t: us(y2300) }, { customer_id: 'EDGE-FIRST', t: us(first) }, { customer_id: 'EDGE-LAST', t: us(last) },
@@ -131,7 +131,8 @@ describe('writeBatch', () => {
     const ongoing: Anomaly = { customerId: 'EP-1', eventTime: start, rule: 'bradycardia', severity: 'warning', detail: { messageId: 'started', minutes: 10 }, episodeStart: start };
     expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 1 });
     const ended: Anomaly = { ...ongoing, severity: 'critical', detail: { messageId: 'ended', minutes: 25 }, episodeEnd: start + 25 * 60_000 };
-    expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 1 });
+    // The end completes that row: no new anomaly (so /metrics counts the episode once).
+    expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0, anomaliesByRule: {} });
     // Either report redelivered later (a rebalance replays an older chunk) changes nothing.
     expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 0 });
     expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0 });
@@ -148,7 +149,7 @@ describe('writeBatch', () => {
       anomalies: Array.from({ length: 5000 }, (_, i): Anomaly => ({ customerId: `BIG-${i % 500}`, eventTime: base + i, rule: 'tachycardia', severity: 'warning', detail: { i } })),
       rejects: Array.from({ length: 2000 }, (_, i) => reject(String(i), Buffer.from([i & 0xff, 0xff]), { topic: 'big' })),
     };
-    expect(await writeBatch(pool, batch)).toEqual({ readings: 20_000, anomalies: 5000, rejects: 2000 });
+    expect(await writeBatch(pool, batch)).toEqual({ readings: 20_000, anomalies: 5000, anomaliesByRule: { tachycardia: 5000 }, rejects: 2000 });
     expect(await count(pool, `SELECT count(*) FROM heartbeats WHERE customer_id LIKE 'BIG-%'`)).toBe(20_000);
     expect(await count(pool, `SELECT count(*) FROM rejected_readings WHERE topic = 'big'`)).toBe(2000);
   });

@@ -53,7 +53,7 @@ describe('writeIsolating', () => {
     };
     const out = await writeIsolating(pool, batch, refuse);
     expect(out.refused.map((r) => [r.offset, r.reason])).toEqual([['10', 'store_rejected:23514'], ['11', 'store_rejected:23514'], ['250', 'store_rejected:22023']]);
-    expect(out.counts).toEqual({ readings: 297, anomalies: 2, rejects: 5 });
+    expect(out.counts).toEqual({ readings: 297, anomalies: 2, anomaliesByRule: { tachycardia: 2 }, rejects: 5 });
     expect(out.stored.rows).toHaveLength(297);
     expect(out.dropped.map((d) => [d.anomaly?.customerId, d.error.sqlstate])).toEqual([['ISO-BAD', '23514']]);
     expect(await count(pool, 'SELECT count(*) FROM heartbeats')).toBe(297);
@@ -67,7 +67,7 @@ describe('writeIsolating', () => {
 
     // Delivered again (a crash before the commit): nothing new, the same verdicts.
     const again = await writeIsolating(pool, batch, refuse);
-    expect(again.counts).toEqual({ readings: 0, anomalies: 0, rejects: 0 });
+    expect(again.counts).toEqual({ readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 });
     expect(again.refused.map((r) => r.offset)).toEqual(['10', '11', '250']);
   });
 

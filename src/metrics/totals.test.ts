@@ -15,11 +15,11 @@ const outcome = (rows: number, rejects: Reject[], anomalies: Anomaly[]): BatchRe
 describe('totalsOf', () => {
   it('sums each counter over its labels and the threads, and counts writes from the batch-size histogram', async () => {
     const a = createWorkerMetrics();
-    a.recordWrite({ consumed: 10, outcome: outcome(7, [reject('invalid_json'), reject('duplicate'), reject('invalid_json')], [anomaly('tachycardia')]), stored: 6, writeMs: 3, published: 1, suppressed: 0 });
-    a.recordWrite({ consumed: 4, outcome: outcome(4, [], [anomaly('bradycardia'), anomaly('tachycardia')]), stored: 4, writeMs: 2, published: 0, suppressed: 2 });
+    a.recordWrite({ consumed: 10, outcome: outcome(7, [reject('invalid_json'), reject('duplicate'), reject('invalid_json')], [anomaly('tachycardia')]), stored: 6, newAnomalies: { tachycardia: 1 }, writeMs: 3, published: 1, suppressed: 0 });
+    a.recordWrite({ consumed: 4, outcome: outcome(4, [], [anomaly('bradycardia'), anomaly('tachycardia')]), stored: 4, newAnomalies: { bradycardia: 1, tachycardia: 1 }, writeMs: 2, published: 0, suppressed: 2 });
     a.pluginFailures.inc({ plugin: 'range' });
     const b = createWorkerMetrics();
-    b.recordWrite({ consumed: 5, outcome: outcome(5, [], []), stored: 5, writeMs: 1, published: 0, suppressed: 0 });
+    b.recordWrite({ consumed: 5, outcome: outcome(5, [], []), stored: 5, newAnomalies: {}, writeMs: 1, published: 0, suppressed: 0 });
     b.pluginFailures.inc({ plugin: 'level' }, 2);
 
     const threads = [await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()];

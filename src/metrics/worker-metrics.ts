@@ -46,7 +46,7 @@ export function createWorkerMetrics() {
     consumed: new Counter({ name: METRIC.consumed, help: 'Messages consumed from the readings topic and committed.', registers }),
     stored: new Counter({ name: METRIC.stored, help: 'Readings newly stored in PostgreSQL (redeliveries not counted).', registers }),
     rejected: new Counter({ name: METRIC.rejected, help: 'Messages rejected (stored in rejected_readings and copied to the dead-letter topic), by reason.', labelNames: ['reason'] as const, registers }),
-    anomalies: new Counter({ name: METRIC.anomalies, help: 'Anomalies reported by the rules, by rule.', labelNames: ['rule'] as const, registers }),
+    anomalies: new Counter({ name: METRIC.anomalies, help: 'Anomalies stored, by rule: an episode counts once (not again when it ends), a redelivery not at all.', labelNames: ['rule'] as const, registers }),
     alertsPublished: new Counter({ name: METRIC.alertsPublished, help: 'New anomalies published to the alerts topic.', registers }),
     alertsSuppressed: new Counter({ name: METRIC.alertsSuppressed, help: 'New anomalies not published because of the per-customer, per-rule cool-down.', registers }),
     pluginFailures: new Counter({ name: METRIC.pluginFailures, help: 'Plugin calls that threw or overran their time budget, by plugin.', labelNames: ['plugin'] as const, registers }),
@@ -63,7 +63,7 @@ export function createWorkerMetrics() {
       metrics.batchSize.observe(consumed);
       metrics.writeLatency.observe(write.writeMs / 1000);
       for (const r of outcome.rejects) metrics.rejected.inc({ reason: r.reason });
-      for (const a of outcome.anomalies) metrics.anomalies.inc({ rule: a.rule });
+      for (const [rule, n] of Object.entries(write.newAnomalies)) metrics.anomalies.inc({ rule }, n);
       for (const row of outcome.rows) metrics.endToEnd.observe(Math.max(0, now - row.eventTime) / 1000);
       metrics.alertsPublished.inc(write.published);
       metrics.alertsSuppressed.inc(write.suppressed);
@@ -80,6 +80,8 @@ export interface DurableWrite {
   outcome: BatchResult;
   /** Readings newly stored (redeliveries not counted). */
   stored: number;
+  /** New anomaly rows by rule (an episode's completion and redeliveries not counted). */
+  newAnomalies: Readonly<Record<string, number>>;
   writeMs: number;
   /** Alerts published, and suppressed by the cool-down. */
   published: number;

@@ -47,7 +47,8 @@ WITH readings AS (
         severity = EXCLUDED.severity,
         detail = a.detail || EXCLUDED.detail
     WHERE a.episode_end IS NULL AND EXCLUDED.episode_end IS NOT NULL
-  RETURNING 1
+  -- xmax is 0 on a row this statement inserted and set on one it updated: only new rows count.
+  RETURNING rule, (xmax = 0) AS inserted
 ), refused AS (
   INSERT INTO rejected_readings (raw, reason, detail, validator, topic, kafka_partition, kafka_offset, received_at)
   SELECT * FROM unnest($15::bytea[], $16::text[], $17::text[], $18::text[], $19::text[], $20::int[], $21::bigint[], $22::timestamptz[])
@@ -55,13 +56,20 @@ WITH readings AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM readings)::int AS readings,
-       (SELECT count(*) FROM found)::int AS anomalies,
+       (SELECT count(*) FROM found WHERE inserted)::int AS anomalies,
+       (SELECT coalesce(json_object_agg(rule, n), '{}'::json)
+          FROM (SELECT rule, count(*)::int AS n FROM found WHERE inserted GROUP BY rule) per_rule) AS "anomaliesByRule",
        (SELECT count(*) FROM refused)::int AS rejects`;
 
-/** Rows newly written (duplicates of earlier deliveries are not counted). */
+/**
+ * Rows newly written: duplicates of earlier deliveries are not counted, nor is the report that
+ * completes an episode stored earlier (it updates that row).
+ */
 export interface WriteCounts {
   readings: number;
   anomalies: number;
+  /** New anomaly rows by rule. */
+  anomaliesByRule: Record<string, number>;
   rejects: number;
 }
 
@@ -162,7 +170,7 @@ export function batchParameters(batch: BatchResult): unknown[] {
  * (write-errors.ts): retriable, or the fault of some of the rows (see isolating-writer.ts).
  */
 export async function writeBatch(pool: pg.Pool, batch: BatchResult): Promise<WriteCounts> {
-  if (batch.rows.length + batch.anomalies.length + batch.rejects.length === 0) return { readings: 0, anomalies: 0, rejects: 0 };
+  if (batch.rows.length + batch.anomalies.length + batch.rejects.length === 0) return { readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 };
   let values: unknown[];
   try {
     values = batchParameters(batch);

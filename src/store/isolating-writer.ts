@@ -39,13 +39,14 @@ export async function writeIsolating(pool: pg.Pool, batch: BatchResult, refuse: 
   } catch (error) {
     if ((error as StoreWriteError).retriable !== false) throw error;
   }
-  const outcome: IsolatedWrite = { counts: { readings: 0, anomalies: 0, rejects: 0 }, stored: { rows: [], anomalies: [], rejects: [] }, refused: [], dropped: [] };
+  const outcome: IsolatedWrite = { counts: { readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 }, stored: { rows: [], anomalies: [], rejects: [] }, refused: [], dropped: [] };
   // Writes `part`; on success adds it to the outcome, on a data error returns that error.
   const attempt = async (part: BatchResult): Promise<StoreWriteError | undefined> => {
     try {
       const counts = await writeBatch(pool, part);
       outcome.counts.readings += counts.readings;
       outcome.counts.anomalies += counts.anomalies;
+      for (const [rule, n] of Object.entries(counts.anomaliesByRule)) outcome.counts.anomaliesByRule[rule] = (outcome.counts.anomaliesByRule[rule] ?? 0) + n;
       outcome.counts.rejects += counts.rejects;
       for (const row of part.rows) outcome.stored.rows.push(row);
       for (const anomaly of part.anomalies) outcome.stored.anomalies.push(anomaly);

@@ -107,7 +107,9 @@ export class DurableOutput {
     // Every reject counts, stored or (when the table refused even that) on the dead-letter topic only.
     const outcome: BatchResult = { rows: stored.rows, anomalies: stored.anomalies, rejects: refused.length === 0 ? result.rejects : [...result.rejects, ...refused] };
     const consumed = group.reduce((n, c) => n + c.messages.length, 0);
-    this.options.metrics.recordWrite({ consumed, outcome, stored: counts.readings, writeMs: performance.now() - started, published: published.length, suppressed });
+    this.options.metrics.recordWrite({
+      consumed, outcome, stored: counts.readings, newAnomalies: counts.anomaliesByRule, writeMs: performance.now() - started, published: published.length, suppressed,
+    });
     return published;
   }
 }

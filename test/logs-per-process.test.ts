@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type LogLine } from './support/app.js';
-import { usePipeline } from './support/pipeline.js';
+import { explainFailure, usePipeline } from './support/pipeline.js';
 import { waitUntil } from './support/poll.js';
 
 /** The lines of a command's log files, oldest file first. */
@@ -31,10 +31,10 @@ describe('two heartbeat processes sharing logs/', () => {
       await simulate.waitForLog((l) => l.msg === 'simulator publishing', 60_000);
       // Both keep writing while readings flow from one to the other.
       let stored = 0;
-      await waitUntil(async () => {
+      await explainFailure(consume, waitUntil(async () => {
         stored = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats')).rows[0]!.n;
         return stored >= 300 ? true : undefined;
-      }, 120_000, () => `300 readings (last count ${stored})`, 250);
+      }, 120_000, () => `300 readings (last count ${stored}; simulator: ${JSON.stringify(simulate.lines.filter((l) => Number(l.level) >= 40).slice(-3))})`, 250));
     } finally {
       const errors = (app: typeof consume) => JSON.stringify([...app.lines.filter((l) => (l.level as number) >= 50), ...app.stderr]).slice(0, 2000);
       expect(await simulate.stop('SIGINT'), errors(simulate)).toBe(0);

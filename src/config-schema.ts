@@ -1,6 +1,7 @@
 // The one configuration schema: every key, its default, its env var, and what it allows.
 // Files (config/default.json, config/<env>.json) < env vars < CLI flags (--<key-in-kebab-case>).
 import type { FormatName } from './config-formats.js';
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM, MESSAGE_BYTES } from './core/input-policy.js';
 
 /** One configuration key. `format` names an entry in config-formats.ts. */
 export interface SchemaEntry {
@@ -139,8 +140,8 @@ export const schema = {
     dir: { doc: 'Directory of rule plugins (.ts and .js). Per plugin: plugins.<id>.enabled and plugins.<id>.options.', format: 'path', default: 'plugins', env: 'PLUGINS_DIR' },
   },
   input: {
-    maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most 1 MiB, the broker\'s default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.', format: 'integer', min: 64, max: 1048576, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
-    wholeNumberHeartRate: { doc: 'true: a heart_rate that is not a whole number of bpm is rejected (not_whole_number:heart_rate). false: it is accepted and rounded to the nearest whole bpm (half up) before validators and rules see it, because the heartbeats table stores whole bpm. Either way a heart rate outside what the table stores (20-250 bpm) is rejected (heart_rate_not_storable), whatever the validators allow.', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
+    maxMessageBytes: { doc: `Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most ${MESSAGE_BYTES.highest / 1024 / 1024} MiB, the broker's default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.`, format: 'integer', min: MESSAGE_BYTES.lowest, max: MESSAGE_BYTES.highest, default: MESSAGE_BYTES.default, env: 'INPUT_MAX_MESSAGE_BYTES' },
+    wholeNumberHeartRate: { doc: `true: a heart_rate that is not a whole number of bpm is rejected (not_whole_number:heart_rate). false: it is accepted and rounded to the nearest whole bpm (half up) before validators and rules see it, because the heartbeats table stores whole bpm. Either way a heart rate outside what the table stores (${HEART_RATE_MIN_BPM}-${HEART_RATE_MAX_BPM} bpm) is rejected (heart_rate_not_storable), whatever the validators allow.`, format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
   },
   rules: {
     allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },

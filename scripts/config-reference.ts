@@ -30,7 +30,8 @@ export function renderConfigReference(): string {
     code(flagOf(key)),
     defaultText(entry),
     prose(formats[entry.format].allowed(entry)),
-    prose(entry.doc),
+    prose(entry.formerly === undefined ? entry.doc
+      : `${entry.doc} Formerly ${entry.formerly.key} (${entry.formerly.env}, ${flagOf(entry.formerly.key)}): still accepted, with a warning at start-up.`),
   ].map(cell));
   return [
     '| Key | Env var | CLI flag | Default | Allowed | Description |',

@@ -14,6 +14,11 @@ export interface SchemaEntry {
   choices?: readonly string[];
   /** Never printed: masked in logs, `config` dumps and error messages. */
   sensitive?: boolean;
+  /**
+   * The key's former name and env var, still accepted (in files, env and as a flag) with a
+   * warning at start-up that names the new one.
+   */
+  formerly?: { key: string; env: string };
 }
 
 export interface SchemaNode {
@@ -41,7 +46,7 @@ export const schema = {
     replicationFactor: { doc: 'Replication factor of the topics the app creates.', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_REPLICATION_FACTOR' },
     minInsyncReplicas: { doc: 'min.insync.replicas of the topics the app creates (at most the replication factor).', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_MIN_INSYNC_REPLICAS' },
     compression: {
-      doc: 'Compression of the batches the app publishes (readings, dead-letter copies, alerts). none costs the least CPU and latency on one machine or a LAN; gzip sends a fifth to an eighth of the bytes, for a slow link. Whatever this says, the consumer reads batches in every codec other producers use (none, gzip, snappy, lz4, zstd).',
+      doc: 'Compression of the record batches (the unit Kafka compresses) the app publishes: readings, dead-letter copies, alerts. none costs the least CPU and latency on one machine or a LAN; gzip sends a fifth to an eighth of the bytes, for a slow link. Whatever this says, the consumer reads record batches in every codec other producers use (none, gzip, snappy, lz4, zstd).',
       format: 'choice', choices: ['none', 'gzip'], default: 'none', env: 'KAFKA_COMPRESSION',
     },
     connectionTimeoutMs: { doc: 'Timeout of one connection attempt to a broker, in ms.', format: 'integer', min: 100, max: 120000, default: 3000, env: 'KAFKA_CONNECTION_TIMEOUT_MS' },
@@ -88,8 +93,17 @@ export const schema = {
   },
   workers: {
     count: { doc: 'Consumer worker threads (0: one per CPU core).', format: 'integer', min: 0, max: 256, default: 0, env: 'WORKERS' },
-    batchSize: { doc: 'Most readings a worker writes in one batch.', format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_BATCH_SIZE' },
-    flushIntervalMs: { doc: 'Longest a reading waits in a worker before its batch is written, in ms.', format: 'integer', min: 1, max: 60000, default: 50, env: 'WORKERS_FLUSH_INTERVAL_MS' },
+    // The units a worker handles, one word each: a fetch (what one Kafka fetch returns for a
+    // partition), a chunk (at most chunkSize messages of a fetch, processed together), a group
+    // (the chunks ready at once, written together).
+    chunkSize: {
+      doc: 'Most messages of one partition a worker processes together as one chunk; a fetch holding more is cut into chunks of this size.',
+      format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_CHUNK_SIZE', formerly: { key: 'workers.batchSize', env: 'WORKERS_BATCH_SIZE' },
+    },
+    fetchWaitMs: {
+      doc: 'Longest a fetch waits at the broker for more data before it returns what it has, in ms (kafkajs maxWaitTimeInMs): at low rates, about the longest a reading waits before a worker gets it.',
+      format: 'integer', min: 1, max: 60000, default: 50, env: 'WORKERS_FETCH_WAIT_MS', formerly: { key: 'workers.flushIntervalMs', env: 'WORKERS_FLUSH_INTERVAL_MS' },
+    },
     // 6: all of a worker's partitions at the default 12 partitions and 2 workers, so a fetch's chunks
     // are written in one wave instead of two, by construction; the bench could not tell 6 from 3
     // apart through its machine's noise (BENCHMARKS.md).

@@ -43,8 +43,8 @@ export interface BatchConsumerOptions {
   retry?: RetryPolicy;
   /** Session timeout, ms: how long the group waits for a silent member before rebalancing. */
   sessionTimeoutMs?: number;
-  /** Longest a fetch waits for data to fill a batch, ms. */
-  maxWaitMs?: number;
+  /** Longest a fetch waits at the broker for more data, ms (kafkajs maxWaitTimeInMs). */
+  fetchWaitMs?: number;
   /**
    * Partitions handled at once (default 1). onChunk then runs for several partitions concurrently,
    * one chunk per partition at a time, so one partition's write overlaps another's processing.
@@ -150,7 +150,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     ...CONSUMER_FETCH,
-    maxWaitTimeInMs: options.maxWaitMs ?? CONSUMER_FETCH.maxWaitTimeInMs,
+    maxWaitTimeInMs: options.fetchWaitMs ?? CONSUMER_FETCH.maxWaitTimeInMs,
   });
   let crash: (err: Error) => void = () => undefined;
   const crashed = new Promise<Error>((resolve) => {

@@ -129,8 +129,8 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     consumer = await startBatchConsumer(kafka, {
       groupId: config.kafka.groupId,
       topic: config.kafka.topics.readings,
-      chunkSize: config.workers.batchSize,
-      maxWaitMs: config.workers.flushIntervalMs,
+      chunkSize: config.workers.chunkSize,
+      fetchWaitMs: config.workers.fetchWaitMs,
       // Safe because rule state commits and rolls back per partition (engine.commit([p])).
       concurrentPartitions: config.workers.concurrentPartitions,
       log: threadLog.child({ component: 'consumer' }),

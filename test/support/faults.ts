@@ -177,7 +177,7 @@ export async function deadLetterValues(brokers: string[], topic: string, expecte
     done = resolve;
   });
   const consumer = await startBatchConsumer(createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'dlq-reader'), {
-    groupId: uniqueGroup('dlq-reader'), topic, chunkSize: 1000, fromBeginning: true, log: silentLog, maxWaitMs: 100,
+    groupId: uniqueGroup('dlq-reader'), topic, chunkSize: 1000, fromBeginning: true, log: silentLog, fetchWaitMs: 100,
     async onChunk(messages) {
       for (const m of messages) seen.add(m.value?.toString() ?? '');
       if (missing().length === 0) done();

@@ -2,7 +2,8 @@
 // min.insync.replicas=2 still works and nothing is lost; the stopped node rejoins.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../src/config.js';
-import { startBatchConsumer, type InboundMessage } from '../src/kafka/batch-consumer.js';
+import { startBatchConsumer } from '../src/kafka/batch-consumer.js';
+import type { RawMessage } from '../src/core/types.js';
 import { createKafka } from '../src/kafka/client.js';
 import { createPublisher } from '../src/kafka/producer.js';
 import { ensureTopics } from '../src/kafka/topics.js';
@@ -52,7 +53,7 @@ describe('3-node local Kafka cluster', () => {
       await publisher.disconnect();
     }
 
-    const received: InboundMessage[] = [];
+    const received: RawMessage[] = [];
     let done: () => void = () => undefined;
     const all = new Promise<void>((resolve) => {
       done = resolve;

@@ -1,21 +1,13 @@
 // A consumer-group member that hands messages to a handler in chunks and commits an offset only
-// after the handler has made its chunk durable. The handler never sees kafkajs types, so the
-// client could be swapped. Poison messages are the handler's business (they become rejects);
-// this loop only stops early when the batch went stale in a rebalance or we are stopping.
+// after the handler has made its chunk durable. Each fetch (what kafkajs calls a batch: one
+// partition's messages from one fetch) is cut into chunks of at most chunkSize messages. The
+// handler never sees kafkajs types, so the client could be swapped. Poison messages are the
+// handler's business (they become rejects); this loop only stops early when the fetch went stale
+// in a rebalance or we are stopping.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { RawMessage } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, type RetryPolicy } from '../retry.js';
-
-/** One message as received, before any parsing. */
-export interface InboundMessage {
-  value: Buffer | null;
-  key: Buffer | null;
-  topic: string;
-  partition: number;
-  offset: string;
-  /** The broker's timestamp of the message (ms since epoch); stable across redeliveries. */
-  receivedAt: number;
-}
 
 /** What a chunk handler can ask of the consumer while it works (e.g. during retries). */
 export interface ChunkControl {
@@ -36,7 +28,7 @@ export interface BatchConsumerOptions {
    * Makes the chunk durable and resolves true; resolves false when it gave up because
    * control.shouldAbandon() turned true (the chunk is then neither resolved nor committed).
    */
-  onChunk(messages: InboundMessage[], control: ChunkControl): Promise<boolean>;
+  onChunk(messages: RawMessage[], control: ChunkControl): Promise<boolean>;
   /** Called with this member's partitions after every rebalance. */
   onAssignment?(partitions: number[]): void;
   /** Backoff between calls of onChunk on a chunk it threw on (default: the retry.* defaults). */
@@ -76,7 +68,7 @@ export const CONSUMER_FETCH = {
 
 // receivedAt is the broker's timestamp of the message, not our clock: a redelivered message then
 // gets the same receivedAt, so range checks and rules give the same outcome the second time.
-function toInbound(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): InboundMessage {
+function toRawMessage(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): RawMessage {
   const stamped = Number(m.timestamp);
   return { value: m.value, key: m.key, topic, partition, offset: m.offset, receivedAt: stamped > 0 ? stamped : Date.now() };
 }
@@ -128,7 +120,7 @@ export async function waitHeartbeating(delayMs: number, control: ChunkControl): 
  * Resolves false when the chunk was given up (control.shouldAbandon()).
  */
 export async function handleChunk(
-  chunk: InboundMessage[], onChunk: BatchConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
+  chunk: RawMessage[], onChunk: BatchConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -179,7 +171,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       const { messages } = batch;
       for (let start = 0; start < messages.length; start += options.chunkSize) {
         if (control.shouldAbandon()) return;
-        const chunk = messages.slice(start, start + options.chunkSize).map((m) => toInbound(batch.topic, batch.partition, m));
+        const chunk = messages.slice(start, start + options.chunkSize).map((m) => toRawMessage(batch.topic, batch.partition, m));
         const durable = await handleChunk(chunk, options.onChunk, control, options.retry ?? DEFAULT_RETRY, log);
         // A chunk made stale by a rebalance is not committed: its new owner redoes it (idempotently).
         if (!durable || isStale()) return;

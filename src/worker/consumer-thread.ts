@@ -22,8 +22,9 @@
 // second with its partitions.
 import { threadId } from 'node:worker_threads';
 import { quarantineKey } from '../core/process-batch.js';
+import type { RawMessage } from '../core/types.js';
 import { createKafka } from '../kafka/client.js';
-import { startBatchConsumer, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
+import { startBatchConsumer, type ChunkControl } from '../kafka/batch-consumer.js';
 import { createPublisher, type Publisher } from '../kafka/producer.js';
 import { closeWorkerLogger, createWorkerLogger } from '../log.js';
 import { totalsOf } from '../metrics/totals.js';
@@ -104,7 +105,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     };
     const durableGroups = new TurnBatcher(makeGroupDurable, { flushAt: GROUP_FLUSH_AT, sizeOf: (c: ProcessedChunk) => c.messages.length });
 
-    const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
+    const onChunk = async (messages: RawMessage[], control: ChunkControl) => {
       const partition = messages[0]!.partition;
       try {
         const result = processIsolated(messages, engine, Date.now(), (err, m) => {

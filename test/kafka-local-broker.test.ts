@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
-import { startBatchConsumer } from '../src/kafka/batch-consumer.js';
+import { startChunkConsumer } from '../src/kafka/chunk-consumer.js';
 import type { RawMessage } from '../src/core/types.js';
 import { createKafka, plainClientConfig } from '../src/kafka/client.js';
 import { startLocalCluster } from '../src/kafka/local-cluster.js';
@@ -22,7 +22,7 @@ async function consumeAll(brokers: string[], topic: string, count: number, group
   const all = new Promise<void>((resolve) => {
     done = resolve;
   });
-  const consumer = await startBatchConsumer(kafka, {
+  const consumer = await startChunkConsumer(kafka, {
     groupId, topic, chunkSize: 50, fromBeginning: true, log,
     async onChunk(messages) {
       received.push(...messages);

@@ -11,7 +11,7 @@ import { receiveTime } from '../core/process-batch.js';
 import { rejectOf } from '../core/reject.js';
 import type { BatchResult, RawMessage, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
-import type { ChunkControl } from '../kafka/batch-consumer.js';
+import type { ChunkControl } from '../kafka/chunk-consumer.js';
 import type { Publisher } from '../kafka/producer.js';
 import type { Logger } from '../log.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { RawMessage } from '../core/types.js';
-import { commitCoalescer, handleChunk, type ChunkControl } from './batch-consumer.js';
+import { commitCoalescer, handleChunk, type ChunkControl } from './chunk-consumer.js';
 
 /** Lets a few turns of the event loop pass. */
 const settle = async () => {

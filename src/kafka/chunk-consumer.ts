@@ -17,7 +17,7 @@ export interface ChunkControl {
   heartbeat(): Promise<void>;
 }
 
-export interface BatchConsumerOptions {
+export interface ChunkConsumerOptions {
   groupId: string;
   topic: string;
   /** Most messages per handler call. */
@@ -44,7 +44,7 @@ export interface BatchConsumerOptions {
   concurrentPartitions?: number;
 }
 
-export interface BatchConsumer {
+export interface ChunkConsumer {
   /** Leaves the group after the chunk in progress is committed. */
   stop(): Promise<void>;
   /** Resolves when the consumer crashed for good (kafkajs gave up restarting it). */
@@ -120,7 +120,7 @@ export async function waitHeartbeating(delayMs: number, control: ChunkControl): 
  * Resolves false when the chunk was given up (control.shouldAbandon()).
  */
 export async function handleChunk(
-  chunk: RawMessage[], onChunk: BatchConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
+  chunk: RawMessage[], onChunk: ChunkConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -135,7 +135,7 @@ export async function handleChunk(
 }
 
 /** Joins the group, subscribes, and runs until stop(). */
-export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
+export async function startChunkConsumer(kafka: Kafka, options: ChunkConsumerOptions): Promise<ChunkConsumer> {
   const { log } = options;
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,

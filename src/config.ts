@@ -160,7 +160,7 @@ function sourceLabel(key: string, source: ValueSource, file: string | undefined,
   const given = deprecations.find((d) => d.new === name && d.where === (source === 'file' ? file : source))?.old;
   if (source === 'flag') return `flag ${given ?? name}`;
   if (source === 'env') return `env ${given ?? name}`;
-  if (source === 'file') return `file ${file}${given === undefined ? '' : ` (as ${given})`}`;
+  if (source === 'file') return `file ${file}${given === undefined ? '' : `, as ${given}`}`;
   return 'default';
 }
 

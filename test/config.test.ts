@@ -273,6 +273,8 @@ describe('renamed keys (workers.batchSize is workers.chunkSize, workers.flushInt
   it('a bad value under the old name is reported under the name given', () => {
     expect(configError({ env: { WORKERS_BATCH_SIZE: 'lots' } }).message).toContain('(from env WORKERS_BATCH_SIZE)');
     expect(configError({ args: ['--workers-flush-interval-ms=0'] }).message).toContain('(from flag --workers-flush-interval-ms)');
+    const dir = configDir({ 'default.json': { workers: { batchSize: 0 } } });
+    expect(configError({ configDir: dir }).message).toContain(`(from file ${path.join(dir, 'default.json')}, as workers.batchSize)`);
   });
 
   it('reports nothing when only the new names are used', () => {

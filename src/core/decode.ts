@@ -1,7 +1,8 @@
 // Turns a message value into a Reading or a reject reason: size check, UTF-8 check, JSON parse and
 // a hand-rolled shape check. Hand-rolled rather than zod on the hot path because it is several
 // times faster (`src/bench/core-throughput.ts` measures both); message-schema.ts holds the same
-// policy as a zod schema, and decode.test.ts checks both agree on every case.
+// policy as a zod schema, and decode.test.ts checks both agree on every case. The policy's numbers
+// (lengths, bounds, the size limit) are input-policy.ts's.
 import { isUtf8 } from 'node:buffer';
 import {
   MAX_CUSTOMER_ID_LENGTH, MAX_DEVICE_ID_LENGTH, MAX_EVENT_TIME, MAX_STEPS_PER_MINUTE, MAX_TIMESTAMP_CHARS, MESSAGE_BYTES, MIN_EVENT_TIME,

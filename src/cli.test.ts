@@ -34,10 +34,10 @@ describe('former config names', () => {
         '--import', 'tsx', 'src/cli.ts', 'plugins', '--workers-batch-size', '10', '--log-pretty', 'never', '--log-dir', logDir,
       ], { cwd: path.resolve(import.meta.dirname, '..'), env: { ...process.env, WORKERS_FLUSH_INTERVAL_MS: '20' } });
       const warnings = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((l) => l.level === 40).map(({ old, new: name, where }) => ({ old, new: name, where }));
+        .filter((l) => l.level === 40).map(({ old, new: name, where, ignored }) => ({ old, new: name, where, ignored }));
       expect(warnings).toEqual([
-        { old: 'WORKERS_FLUSH_INTERVAL_MS', new: 'WORKERS_FETCH_WAIT_MS', where: 'env' },
-        { old: '--workers-batch-size', new: '--workers-chunk-size', where: 'flag' },
+        { old: 'WORKERS_FLUSH_INTERVAL_MS', new: 'WORKERS_FETCH_WAIT_MS', where: 'env', ignored: false },
+        { old: '--workers-batch-size', new: '--workers-chunk-size', where: 'flag', ignored: false },
       ]);
     } finally {
       rmSync(logDir, { recursive: true, force: true });

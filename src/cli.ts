@@ -197,7 +197,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Commands make their own child loggers (component: orchestrator, migrate, ...) from the root.
   const root = createRootLogger(loaded.config.log, parsed.command);
   const log = root.child({ component: 'cli' });
-  for (const { old, new: name, where } of loaded.deprecations) log.warn({ old, new: name, where }, 'config uses a former name; use the new one');
+  for (const { old, new: name, where, ignored } of loaded.deprecations) log.warn({ old, new: name, where, ignored }, 'config uses a former name; use the new one');
   const lifecycle = new Lifecycle(root.child({ component: 'lifecycle' }), loaded.config.shutdown.timeoutMs);
   const ctx: CommandContext = { ...loaded, log: root, lifecycle, options: parsed.options, operands: parsed.operands };
   let code = 0;

@@ -28,6 +28,8 @@ export interface Deprecation {
   new: string;
   /** Where the old name was: a file path, `env` or `flag`. */
   where: string;
+  /** The new name was set there too, so the old one's value was not used. */
+  ignored: boolean;
 }
 
 /** A loaded config plus where each key's value came from. */
@@ -133,17 +135,25 @@ function translateRenamed(env: NodeJS.ProcessEnv, args: string[]): { env: NodeJS
   const newEnv = { ...env };
   for (const r of renamedKeys) {
     if (env[r.oldEnv] === undefined) continue;
-    deprecations.push({ old: r.oldEnv, new: r.env, where: 'env' });
+    deprecations.push({ old: r.oldEnv, new: r.env, where: 'env', ignored: env[r.env] !== undefined });
     newEnv[r.env] ??= env[r.oldEnv];
     delete newEnv[r.oldEnv];
   }
-  const newArgs = args.map((arg) => {
-    const [flag, ...rest] = arg.split('=');
+  const flags = new Set(args.map((a) => a.split('=')[0]));
+  const newArgs: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const [flag, ...rest] = args[i]!.split('=');
     const r = renamedKeys.find((k) => k.oldFlag === flag);
-    if (r === undefined) return arg;
-    deprecations.push({ old: r.oldFlag, new: r.flag, where: 'flag' });
-    return [r.flag, ...rest].join('=');
-  });
+    if (r === undefined) {
+      newArgs.push(args[i]!);
+      continue;
+    }
+    const ignored = flags.has(r.flag);
+    deprecations.push({ old: r.oldFlag, new: r.flag, where: 'flag', ignored });
+    // Dropped when the new flag is there too (given twice, a flag's values become a list).
+    if (!ignored) newArgs.push([r.flag, ...rest].join('='));
+    else if (rest.length === 0) i += 1;
+  }
   return { env: newEnv, args: newArgs, deprecations };
 }
 
@@ -157,7 +167,7 @@ function sourceLabel(key: string, source: ValueSource, file: string | undefined,
   const entry = entryByPath.get(key)!;
   const name = source === 'flag' ? flagOf(key) : source === 'env' ? entry.env : key;
   // A value given under a former name is named as given.
-  const given = deprecations.find((d) => d.new === name && d.where === (source === 'file' ? file : source))?.old;
+  const given = deprecations.find((d) => !d.ignored && d.new === name && d.where === (source === 'file' ? file : source))?.old;
   if (source === 'flag') return `flag ${given ?? name}`;
   if (source === 'env') return `env ${given ?? name}`;
   if (source === 'file') return `file ${file}${given === undefined ? '' : `, as ${given}`}`;
@@ -220,7 +230,7 @@ export function loadConfigWithSources(options: LoadOptions = {}): LoadedConfig {
     extractPluginSettings(file, content, pluginSettings);
     for (const r of renamedKeys) {
       if (getPath(content, r.oldKey) === undefined) continue;
-      deprecations.push({ old: r.oldKey, new: r.key, where: file });
+      deprecations.push({ old: r.oldKey, new: r.key, where: file, ignored: getPath(content, r.key) !== undefined });
       movePath(content, r.oldKey, r.key);
     }
     for (const key of leafPaths(content, '')) {

@@ -249,8 +249,8 @@ describe('renamed keys (workers.batchSize is workers.chunkSize, workers.flushInt
     expect([loaded.config.workers.chunkSize, loaded.config.workers.fetchWaitMs]).toEqual([10, 20]);
     expect(loaded.sources['workers.chunkSize']).toBe('file');
     expect(loaded.deprecations).toEqual([
-      { old: 'workers.batchSize', new: 'workers.chunkSize', where: path.join(dir, 'default.json') },
-      { old: 'workers.flushIntervalMs', new: 'workers.fetchWaitMs', where: path.join(dir, 'default.json') },
+      { old: 'workers.batchSize', new: 'workers.chunkSize', where: path.join(dir, 'default.json'), ignored: false },
+      { old: 'workers.flushIntervalMs', new: 'workers.fetchWaitMs', where: path.join(dir, 'default.json'), ignored: false },
     ]);
   });
 
@@ -267,7 +267,9 @@ describe('renamed keys (workers.batchSize is workers.chunkSize, workers.flushInt
     const dir = configDir({ 'default.json': { workers: { batchSize: 10, chunkSize: 30 } } });
     const loaded = loadConfigWithSources({ env: { WORKERS_FLUSH_INTERVAL_MS: '21', WORKERS_FETCH_WAIT_MS: '31' }, configDir: dir });
     expect([loaded.config.workers.chunkSize, loaded.config.workers.fetchWaitMs]).toEqual([30, 31]);
-    expect(loaded.deprecations.map((d) => d.old).sort()).toEqual(['WORKERS_FLUSH_INTERVAL_MS', 'workers.batchSize']);
+    expect(loaded.deprecations.map((d) => [d.old, d.ignored]).sort()).toEqual([['WORKERS_FLUSH_INTERVAL_MS', true], ['workers.batchSize', true]]);
+    const flags = loadConfigWithSources({ env: {}, args: ['--workers-batch-size=12', '--workers-chunk-size=32'], configDir: configDir() });
+    expect([flags.config.workers.chunkSize, flags.deprecations[0]?.ignored]).toEqual([32, true]);
   });
 
   it('a bad value under the old name is reported under the name given', () => {

@@ -1,8 +1,7 @@
 // Validator: rejects physiologically impossible heart rates and timestamps too far in the future
 // or too old, relative to the message's receive time.
-import { defineRule, z } from '../src/rules/index.js';
-
-const MINUTE = 60_000;
+// Its defaults are the input policy's (src/core/input-policy.ts).
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM, MAX_AGE_MS, MAX_FUTURE_MS, defineRule, z } from '../src/rules/index.js';
 
 export default defineRule({
   meta: {
@@ -11,10 +10,10 @@ export default defineRule({
     version: '1.0.0',
     description: 'Rejects heart rates outside [minBpm, maxBpm] and timestamps too far in the future or older than maxAgeMs.',
     options: z.object({
-      minBpm: z.number().default(20),
-      maxBpm: z.number().default(250),
-      maxFutureMs: z.number().int().nonnegative().default(5 * MINUTE),
-      maxAgeMs: z.number().int().positive().default(7 * 24 * 60 * MINUTE),
+      minBpm: z.number().default(HEART_RATE_MIN_BPM),
+      maxBpm: z.number().default(HEART_RATE_MAX_BPM),
+      maxFutureMs: z.number().int().nonnegative().default(MAX_FUTURE_MS),
+      maxAgeMs: z.number().int().positive().default(MAX_AGE_MS),
     }).refine((o) => o.minBpm <= o.maxBpm, { message: 'minBpm must not exceed maxBpm' }),
   },
   create({ minBpm, maxBpm, maxFutureMs, maxAgeMs }) {

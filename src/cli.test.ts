@@ -1,5 +1,10 @@
 // The command line: files after `replay` are its operands; other commands still refuse stray words;
 // `--help` after a command prints that command's usage, not the global one.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main, parseArgs } from './cli.js';
 import { UsageError } from './errors.js';
@@ -14,6 +19,29 @@ describe('parseArgs', () => {
 
   it('refuses a word after a command that takes none', () => {
     expect(() => parseArgs(['scenario', 'a.csv'])).toThrow(UsageError);
+  });
+
+  it('passes the former flag of a renamed key on to the config loader', () => {
+    expect(parseArgs(['plugins', '--workers-batch-size', '10']).configArgs).toEqual(['--workers-batch-size=10']);
+  });
+});
+
+describe('former config names', () => {
+  it('are warned about at start-up, each with its new name', async () => {
+    const logDir = mkdtempSync(path.join(tmpdir(), 'heartbeat-cli-test-'));
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        '--import', 'tsx', 'src/cli.ts', 'plugins', '--workers-batch-size', '10', '--log-pretty', 'never', '--log-dir', logDir,
+      ], { cwd: path.resolve(import.meta.dirname, '..'), env: { ...process.env, WORKERS_FLUSH_INTERVAL_MS: '20' } });
+      const warnings = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.level === 40).map(({ old, new: name, where, ignored }) => ({ old, new: name, where, ignored }));
+      expect(warnings).toEqual([
+        { old: 'WORKERS_FLUSH_INTERVAL_MS', new: 'WORKERS_FETCH_WAIT_MS', where: 'env', ignored: false },
+        { old: '--workers-batch-size', new: '--workers-chunk-size', where: 'flag', ignored: false },
+      ]);
+    } finally {
+      rmSync(logDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // The `heartbeat` command line: parses the command and flags, loads the config once, sets up
 // logging and the lifecycle, and hands over to the command. Exit codes: 0 ok, 1 failure, 2 usage or config error.
 import { availableParallelism } from 'node:os';
-import { configFlags, loadConfigWithSources, type LoadedConfig } from './config.js';
+import { configFlags, loadConfigWithSources, renamedKeys, type LoadedConfig } from './config.js';
 import { AppError, ConfigError, UsageError } from './errors.js';
 import { closeRootLogger, createRootLogger } from './log.js';
 import type { CommandContext } from './orchestrator/command-context.js';
@@ -142,7 +142,8 @@ interface ParsedArgs {
 
 /** Splits argv into the command, its own flags and config flags; unknown flags are usage errors. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const known = new Set(configFlags().map((f) => f.flag));
+  // Former flags of renamed keys still work; loading the config warns about them.
+  const known = new Set([...configFlags().map((f) => f.flag), ...renamedKeys.map((r) => r.oldFlag)]);
   const parsed: ParsedArgs = { command: undefined, help: false, options: {}, operands: [], configArgs: [] };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
@@ -196,6 +197,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Commands make their own child loggers (component: orchestrator, migrate, ...) from the root.
   const root = createRootLogger(loaded.config.log, parsed.command);
   const log = root.child({ component: 'cli' });
+  for (const { old, new: name, where, ignored } of loaded.deprecations) log.warn({ old, new: name, where, ignored }, 'config uses a former name; use the new one');
   const lifecycle = new Lifecycle(root.child({ component: 'lifecycle' }), loaded.config.shutdown.timeoutMs);
   const ctx: CommandContext = { ...loaded, log: root, lifecycle, options: parsed.options, operands: parsed.operands };
   let code = 0;

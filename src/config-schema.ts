@@ -1,6 +1,7 @@
 // The one configuration schema: every key, its default, its env var, and what it allows.
 // Files (config/default.json, config/<env>.json) < env vars < CLI flags (--<key-in-kebab-case>).
 import type { FormatName } from './config-formats.js';
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM, MESSAGE_BYTES } from './core/input-policy.js';
 
 /** One configuration key. `format` names an entry in config-formats.ts. */
 export interface SchemaEntry {
@@ -13,6 +14,11 @@ export interface SchemaEntry {
   choices?: readonly string[];
   /** Never printed: masked in logs, `config` dumps and error messages. */
   sensitive?: boolean;
+  /**
+   * The key's former name and env var, still accepted (in files, env and as a flag) with a
+   * warning at start-up that names the new one.
+   */
+  formerly?: { key: string; env: string };
 }
 
 export interface SchemaNode {
@@ -40,7 +46,7 @@ export const schema = {
     replicationFactor: { doc: 'Replication factor of the topics the app creates.', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_REPLICATION_FACTOR' },
     minInsyncReplicas: { doc: 'min.insync.replicas of the topics the app creates (at most the replication factor).', format: 'integer', min: 1, max: 32, default: 1, env: 'KAFKA_MIN_INSYNC_REPLICAS' },
     compression: {
-      doc: 'Compression of the batches the app publishes (readings, dead-letter copies, alerts). none costs the least CPU and latency on one machine or a LAN; gzip sends a fifth to an eighth of the bytes, for a slow link. Whatever this says, the consumer reads batches in every codec other producers use (none, gzip, snappy, lz4, zstd).',
+      doc: 'Compression of the record batches (the unit Kafka compresses) the app publishes: readings, dead-letter copies, alerts. none costs the least CPU and latency on one machine or a LAN; gzip sends a fifth to an eighth of the bytes, for a slow link. Whatever this says, the consumer reads record batches in every codec other producers use (none, gzip, snappy, lz4, zstd).',
       format: 'choice', choices: ['none', 'gzip'], default: 'none', env: 'KAFKA_COMPRESSION',
     },
     connectionTimeoutMs: { doc: 'Timeout of one connection attempt to a broker, in ms.', format: 'integer', min: 100, max: 120000, default: 3000, env: 'KAFKA_CONNECTION_TIMEOUT_MS' },
@@ -87,8 +93,17 @@ export const schema = {
   },
   workers: {
     count: { doc: 'Consumer worker threads (0: one per CPU core).', format: 'integer', min: 0, max: 256, default: 0, env: 'WORKERS' },
-    batchSize: { doc: 'Most readings a worker writes in one batch.', format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_BATCH_SIZE' },
-    flushIntervalMs: { doc: 'Longest a reading waits in a worker before its batch is written, in ms.', format: 'integer', min: 1, max: 60000, default: 50, env: 'WORKERS_FLUSH_INTERVAL_MS' },
+    // The units a worker handles, one word each: a fetch (what one Kafka fetch returns for a
+    // partition), a chunk (at most chunkSize messages of a fetch, processed together), a group
+    // (the chunks ready at once, written together).
+    chunkSize: {
+      doc: 'Most messages of one partition a worker processes together as one chunk; a fetch holding more is cut into chunks of this size.',
+      format: 'integer', min: 1, max: 100000, default: 5000, env: 'WORKERS_CHUNK_SIZE', formerly: { key: 'workers.batchSize', env: 'WORKERS_BATCH_SIZE' },
+    },
+    fetchWaitMs: {
+      doc: 'Longest a fetch waits at the broker for more data before it returns what it has, in ms (kafkajs maxWaitTimeInMs): at low rates, about the longest a reading waits before a worker gets it.',
+      format: 'integer', min: 1, max: 60000, default: 50, env: 'WORKERS_FETCH_WAIT_MS', formerly: { key: 'workers.flushIntervalMs', env: 'WORKERS_FLUSH_INTERVAL_MS' },
+    },
     // 6: all of a worker's partitions at the default 12 partitions and 2 workers, so a fetch's chunks
     // are written in one wave instead of two, by construction; the bench could not tell 6 from 3
     // apart through its machine's noise (BENCHMARKS.md).
@@ -139,8 +154,8 @@ export const schema = {
     dir: { doc: 'Directory of rule plugins (.ts and .js). Per plugin: plugins.<id>.enabled and plugins.<id>.options.', format: 'path', default: 'plugins', env: 'PLUGINS_DIR' },
   },
   input: {
-    maxMessageBytes: { doc: 'Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most 1 MiB, the broker\'s default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.', format: 'integer', min: 64, max: 1048576, default: 16384, env: 'INPUT_MAX_MESSAGE_BYTES' },
-    wholeNumberHeartRate: { doc: 'true: a heart_rate that is not a whole number of bpm is rejected (not_whole_number:heart_rate). false: it is accepted and rounded to the nearest whole bpm (half up) before validators and rules see it, because the heartbeats table stores whole bpm. Either way a heart rate outside what the table stores (20-250 bpm) is rejected (heart_rate_not_storable), whatever the validators allow.', format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
+    maxMessageBytes: { doc: `Largest message value accepted, in bytes; larger ones are rejected as too_large before parsing. At most ${MESSAGE_BYTES.highest / 1024 / 1024} MiB, the broker's default message.max.bytes: a bigger value only lets a worker parse (and run out of memory on) messages no default topic carries.`, format: 'integer', min: MESSAGE_BYTES.lowest, max: MESSAGE_BYTES.highest, default: MESSAGE_BYTES.default, env: 'INPUT_MAX_MESSAGE_BYTES' },
+    wholeNumberHeartRate: { doc: `true: a heart_rate that is not a whole number of bpm is rejected (not_whole_number:heart_rate). false: it is accepted and rounded to the nearest whole bpm (half up) before validators and rules see it, because the heartbeats table stores whole bpm. Either way a heart rate outside what the table stores (${HEART_RATE_MIN_BPM}-${HEART_RATE_MAX_BPM} bpm) is rejected (heart_rate_not_storable), whatever the validators allow.`, format: 'boolean', default: true, env: 'INPUT_WHOLE_NUMBER_HEART_RATE' },
   },
   rules: {
     allowedLatenessMs: { doc: 'Allowed lateness of event time, in ms: per partition, a reading older than the newest event time seen minus this is stored as late and not given to stateful rules.', format: 'integer', min: 0, max: 86400000, default: 30000, env: 'RULES_ALLOWED_LATENESS_MS' },

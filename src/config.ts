@@ -20,14 +20,39 @@ export interface LoadOptions {
   configDir?: string;
 }
 
+/** A former key name, env var or flag that was used: still accepted, to be warned about. */
+export interface Deprecation {
+  /** The name used: workers.batchSize, WORKERS_BATCH_SIZE or --workers-batch-size. */
+  old: string;
+  /** The name to use instead, of the same kind. */
+  new: string;
+  /** Where the old name was: a file path, `env` or `flag`. */
+  where: string;
+  /** The new name was set there too, so the old one's value was not used. */
+  ignored: boolean;
+}
+
 /** A loaded config plus where each key's value came from. */
 export interface LoadedConfig {
   config: AppConfig;
   sources: Readonly<Record<string, ValueSource>>;
+  /** Former names the sources used (the CLI warns about each at start-up). */
+  deprecations: readonly Deprecation[];
 }
 
 const entries = schemaEntries();
 const entryByPath = new Map(entries);
+
+/** A key renamed: its old and new key, env var and flag. */
+export interface RenamedKey {
+  key: string; env: string; flag: string;
+  oldKey: string; oldEnv: string; oldFlag: string;
+}
+
+/** Every renamed key, from the schema's `formerly`. */
+export const renamedKeys: readonly RenamedKey[] = entries.flatMap(([key, entry]) => (entry.formerly === undefined ? [] : [{
+  key, env: entry.env!, flag: flagOf(key), oldKey: entry.formerly.key, oldEnv: entry.formerly.env, oldFlag: flagOf(entry.formerly.key),
+}]));
 
 for (const [name, format] of Object.entries(formats)) {
   // Validation is ours (validateEntry); convict only merges sources and coerces strings.
@@ -84,17 +109,68 @@ function extractPluginSettings(file: string, content: Record<string, unknown>, i
   }
 }
 
+function getPath(o: Record<string, unknown>, key: string): unknown {
+  return key.split('.').reduce<unknown>((node, part) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined), o);
+}
+
+/** Moves a value at `from` to `to` within a file's object (a value at `to` wins). */
+function movePath(o: Record<string, unknown>, from: string, to: string): void {
+  const fromParts = from.split('.');
+  const parent = getPath(o, fromParts.slice(0, -1).join('.')) as Record<string, unknown>;
+  const value = parent[fromParts.at(-1)!];
+  delete parent[fromParts.at(-1)!];
+  if (getPath(o, to) !== undefined) return;
+  const toParts = to.split('.');
+  let node = o;
+  for (const part of toParts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+  node[toParts.at(-1)!] = value;
+}
+
+/**
+ * The sources with every former name replaced by its new one, and the former names found. An old
+ * name set alongside its new one is ignored (the new one wins), but still reported.
+ */
+function translateRenamed(env: NodeJS.ProcessEnv, args: string[]): { env: NodeJS.ProcessEnv; args: string[]; deprecations: Deprecation[] } {
+  const deprecations: Deprecation[] = [];
+  const newEnv = { ...env };
+  for (const r of renamedKeys) {
+    if (env[r.oldEnv] === undefined) continue;
+    deprecations.push({ old: r.oldEnv, new: r.env, where: 'env', ignored: env[r.env] !== undefined });
+    newEnv[r.env] ??= env[r.oldEnv];
+    delete newEnv[r.oldEnv];
+  }
+  const flags = new Set(args.map((a) => a.split('=')[0]));
+  const newArgs: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const [flag, ...rest] = args[i]!.split('=');
+    const r = renamedKeys.find((k) => k.oldFlag === flag);
+    if (r === undefined) {
+      newArgs.push(args[i]!);
+      continue;
+    }
+    const ignored = flags.has(r.flag);
+    deprecations.push({ old: r.oldFlag, new: r.flag, where: 'flag', ignored });
+    // Dropped when the new flag is there too (given twice, a flag's values become a list).
+    if (!ignored) newArgs.push([r.flag, ...rest].join('='));
+    else if (rest.length === 0) i += 1;
+  }
+  return { env: newEnv, args: newArgs, deprecations };
+}
+
 function describeValue(key: string, value: unknown): string {
   const entry = entryByPath.get(key);
   if (entry?.format === 'postgres-url' && typeof value === 'string') return JSON.stringify(redactUrl(value));
   return entry?.sensitive === true ? '(hidden)' : JSON.stringify(value);
 }
 
-function sourceLabel(key: string, source: ValueSource, file: string | undefined): string {
+function sourceLabel(key: string, source: ValueSource, file: string | undefined, deprecations: readonly Deprecation[]): string {
   const entry = entryByPath.get(key)!;
-  if (source === 'flag') return `flag ${flagOf(key)}`;
-  if (source === 'env') return `env ${entry.env}`;
-  if (source === 'file') return `file ${file}`;
+  const name = source === 'flag' ? flagOf(key) : source === 'env' ? entry.env : key;
+  // A value given under a former name is named as given.
+  const given = deprecations.find((d) => !d.ignored && d.new === name && d.where === (source === 'file' ? file : source))?.old;
+  if (source === 'flag') return `flag ${given ?? name}`;
+  if (source === 'env') return `env ${given ?? name}`;
+  if (source === 'file') return `file ${file}${given === undefined ? '' : `, as ${given}`}`;
   return 'default';
 }
 
@@ -133,8 +209,7 @@ function deepFreeze<T>(value: T): T {
 
 /** Loads and validates the configuration; throws ConfigError naming the key, the value and what is allowed. */
 export function loadConfigWithSources(options: LoadOptions = {}): LoadedConfig {
-  const env = options.env ?? process.env;
-  const args = options.args ?? [];
+  const { env, args, deprecations } = translateRenamed(options.env ?? process.env, options.args ?? []);
   const configDir = options.configDir ?? path.resolve('config');
   const conf = convict(convictSchema() as convict.Schema<Record<string, unknown>>, { env, args });
 
@@ -153,6 +228,11 @@ export function loadConfigWithSources(options: LoadOptions = {}): LoadedConfig {
   for (const file of files) {
     const content = readJson(file);
     extractPluginSettings(file, content, pluginSettings);
+    for (const r of renamedKeys) {
+      if (getPath(content, r.oldKey) === undefined) continue;
+      deprecations.push({ old: r.oldKey, new: r.key, where: file, ignored: getPath(content, r.key) !== undefined });
+      movePath(content, r.oldKey, r.key);
+    }
     for (const key of leafPaths(content, '')) {
       if (!entryByPath.has(key)) {
         const allowed = entries.map(([k]) => k).filter((k) => k.startsWith(key.split('.')[0]!)).slice(0, 8).join(', ');
@@ -170,13 +250,13 @@ export function loadConfigWithSources(options: LoadOptions = {}): LoadedConfig {
       : entry.env !== undefined && env[entry.env] !== undefined ? 'env'
       : fileOf.has(key) ? 'file' : 'default';
     sources[key] = source;
-    validateEntry(key, entry, conf.get(key as never), sourceLabel(key, source, fileOf.get(key)));
+    validateEntry(key, entry, conf.get(key as never), sourceLabel(key, source, fileOf.get(key), deprecations));
   }
 
   const values = conf.getProperties() as Record<string, unknown>;
   const config = { ...values, plugins: { ...(values.plugins as object), settings: pluginSettings } } as AppConfig;
   crossCheck(config);
-  return { config: deepFreeze(config), sources: Object.freeze(sources) };
+  return { config: deepFreeze(config), sources: Object.freeze(sources), deprecations: Object.freeze(deprecations) };
 }
 
 /** Loads and validates the configuration (see loadConfigWithSources). */

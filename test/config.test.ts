@@ -175,7 +175,7 @@ describe('checks across keys', () => {
 
 describe('precedence', () => {
   const dir = configDir({
-    'default.json': { workers: { count: 1, batchSize: 10 } },
+    'default.json': { workers: { count: 1, chunkSize: 10 } },
     'production.json': { workers: { count: 2 } },
   });
   const extra = path.join(dir, 'extra.json');
@@ -192,7 +192,7 @@ describe('precedence', () => {
     expect([fromEnv.config.workers.count, fromEnv.sources['workers.count']]).toEqual([4, 'env']);
     const fromFlag = load({ ...base, WORKERS: '4' }, ['--workers-count', '5']);
     expect([fromFlag.config.workers.count, fromFlag.sources['workers.count']]).toEqual([5, 'flag']);
-    expect(fromFlag.sources['workers.batchSize']).toBe('file');
+    expect(fromFlag.sources['workers.chunkSize']).toBe('file');
     expect(fromFlag.sources['log.level']).toBe('default');
   });
 
@@ -200,7 +200,7 @@ describe('precedence', () => {
     const config = loadConfig({ env: { HEARTBEAT_ENV: 'production' }, configDir: dir });
     expect(config.env).toBe('production');
     expect(config.workers.count).toBe(2);
-    expect(config.workers.batchSize).toBe(10);
+    expect(config.workers.chunkSize).toBe(10);
   });
 
   it('an environment without its own file uses default.json', () => {
@@ -239,5 +239,47 @@ describe('the loaded config', () => {
       const env = path.basename(file, '.json');
       expect(() => loadConfig({ env: { HEARTBEAT_ENV: env }, configDir: dir }), file).not.toThrow();
     }
+  });
+});
+
+describe('renamed keys (workers.batchSize is workers.chunkSize, workers.flushIntervalMs is workers.fetchWaitMs)', () => {
+  it('still accepts the old key in a file, and reports it with its new name', () => {
+    const dir = configDir({ 'default.json': { workers: { batchSize: 10, flushIntervalMs: 20 } } });
+    const loaded = loadConfigWithSources({ env: {}, configDir: dir });
+    expect([loaded.config.workers.chunkSize, loaded.config.workers.fetchWaitMs]).toEqual([10, 20]);
+    expect(loaded.sources['workers.chunkSize']).toBe('file');
+    expect(loaded.deprecations).toEqual([
+      { old: 'workers.batchSize', new: 'workers.chunkSize', where: path.join(dir, 'default.json'), ignored: false },
+      { old: 'workers.flushIntervalMs', new: 'workers.fetchWaitMs', where: path.join(dir, 'default.json'), ignored: false },
+    ]);
+  });
+
+  it('still accepts the old env var and the old flag', () => {
+    const fromEnv = loadConfigWithSources({ env: { WORKERS_BATCH_SIZE: '11', WORKERS_FLUSH_INTERVAL_MS: '21' }, configDir: configDir() });
+    expect([fromEnv.config.workers.chunkSize, fromEnv.config.workers.fetchWaitMs, fromEnv.sources['workers.chunkSize']]).toEqual([11, 21, 'env']);
+    expect(fromEnv.deprecations.map((d) => [d.old, d.new])).toEqual([['WORKERS_BATCH_SIZE', 'WORKERS_CHUNK_SIZE'], ['WORKERS_FLUSH_INTERVAL_MS', 'WORKERS_FETCH_WAIT_MS']]);
+    const fromFlag = loadConfigWithSources({ env: {}, args: ['--workers-batch-size=12', '--workers-flush-interval-ms', '22'], configDir: configDir() });
+    expect([fromFlag.config.workers.chunkSize, fromFlag.config.workers.fetchWaitMs, fromFlag.sources['workers.chunkSize']]).toEqual([12, 22, 'flag']);
+    expect(fromFlag.deprecations.map((d) => [d.old, d.new])).toEqual([['--workers-batch-size', '--workers-chunk-size'], ['--workers-flush-interval-ms', '--workers-fetch-wait-ms']]);
+  });
+
+  it('lets the new name win when both are set, still reporting the old one', () => {
+    const dir = configDir({ 'default.json': { workers: { batchSize: 10, chunkSize: 30 } } });
+    const loaded = loadConfigWithSources({ env: { WORKERS_FLUSH_INTERVAL_MS: '21', WORKERS_FETCH_WAIT_MS: '31' }, configDir: dir });
+    expect([loaded.config.workers.chunkSize, loaded.config.workers.fetchWaitMs]).toEqual([30, 31]);
+    expect(loaded.deprecations.map((d) => [d.old, d.ignored]).sort()).toEqual([['WORKERS_FLUSH_INTERVAL_MS', true], ['workers.batchSize', true]]);
+    const flags = loadConfigWithSources({ env: {}, args: ['--workers-batch-size=12', '--workers-chunk-size=32'], configDir: configDir() });
+    expect([flags.config.workers.chunkSize, flags.deprecations[0]?.ignored]).toEqual([32, true]);
+  });
+
+  it('a bad value under the old name is reported under the name given', () => {
+    expect(configError({ env: { WORKERS_BATCH_SIZE: 'lots' } }).message).toContain('(from env WORKERS_BATCH_SIZE)');
+    expect(configError({ args: ['--workers-flush-interval-ms=0'] }).message).toContain('(from flag --workers-flush-interval-ms)');
+    const dir = configDir({ 'default.json': { workers: { batchSize: 0 } } });
+    expect(configError({ configDir: dir }).message).toContain(`(from file ${path.join(dir, 'default.json')}, as workers.batchSize)`);
+  });
+
+  it('reports nothing when only the new names are used', () => {
+    expect(loadConfigWithSources({ env: { WORKERS_CHUNK_SIZE: '10' }, configDir: configDir() }).deprecations).toEqual([]);
   });
 });

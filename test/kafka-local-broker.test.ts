@@ -4,7 +4,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.js';
-import { startBatchConsumer, type InboundMessage } from '../src/kafka/batch-consumer.js';
+import { startChunkConsumer } from '../src/kafka/chunk-consumer.js';
+import type { RawMessage } from '../src/core/types.js';
 import { createKafka, plainClientConfig } from '../src/kafka/client.js';
 import { startLocalCluster } from '../src/kafka/local-cluster.js';
 import { createPublisher } from '../src/kafka/producer.js';
@@ -14,14 +15,14 @@ const { log } = memoryLogger('info');
 let cluster: Awaited<ReturnType<typeof startTempCluster>>;
 
 /** Consumes `topic` (from the beginning for a new group) until `count` messages arrived, then leaves the group. */
-async function consumeAll(brokers: string[], topic: string, count: number, groupId = uniqueGroup('local-broker')): Promise<InboundMessage[]> {
+async function consumeAll(brokers: string[], topic: string, count: number, groupId = uniqueGroup('local-broker')): Promise<RawMessage[]> {
   const kafka = createKafka(plainClientConfig(brokers), log, 'test-consumer');
-  const received: InboundMessage[] = [];
+  const received: RawMessage[] = [];
   let done: () => void = () => undefined;
   const all = new Promise<void>((resolve) => {
     done = resolve;
   });
-  const consumer = await startBatchConsumer(kafka, {
+  const consumer = await startChunkConsumer(kafka, {
     groupId, topic, chunkSize: 50, fromBeginning: true, log,
     async onChunk(messages) {
       received.push(...messages);

@@ -1,7 +1,7 @@
 // /metrics of the real app against what it stored: known readings, rejects and an anomaly (a
 // 10-minute tachycardia episode at rest, then recovery) go
 // through the real broker and `consume`; the scraped counters equal the database's counts
-// (readings stored, rejects by reason, anomalies by rule), the histograms saw every batch and
+// (readings stored, rejects by reason, anomalies by rule), the histograms saw every group and
 // reading, lag drops to 0 on every partition, and both workers are up with no restart.
 import { describe, expect, it } from 'vitest';
 import { byLabel, scrapeUntil } from './support/metrics.js';
@@ -43,11 +43,11 @@ describe('/metrics', () => {
     // The episode is the only new anomaly for its customer and rule: one alert.
     expect(samples.get('heartbeat_alerts_published_total')).toBe(await dbCount('SELECT count(*) AS n FROM anomalies WHERE alert_suppressed = false'));
 
-    // Histograms: every chunk and every stored reading observed once.
-    const batches = samples.get('heartbeat_batch_size_count')!;
-    expect(batches).toBeGreaterThan(0);
-    expect(samples.get('heartbeat_batch_size_sum')).toBe(consumed);
-    expect(samples.get('heartbeat_write_latency_seconds_count')).toBe(batches);
+    // Histograms: every group and every stored reading observed once.
+    const groups = samples.get('heartbeat_group_size_count')!;
+    expect(groups).toBeGreaterThan(0);
+    expect(samples.get('heartbeat_group_size_sum')).toBe(consumed);
+    expect(samples.get('heartbeat_write_latency_seconds_count')).toBe(groups);
     expect(samples.get('heartbeat_end_to_end_latency_seconds_count')).toBe(stored);
     // Readings up to 10 minutes old: their end-to-end latency is at least that.
     expect(samples.get('heartbeat_end_to_end_latency_seconds_sum')! / stored).toBeGreaterThan(60);

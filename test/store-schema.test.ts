@@ -1,8 +1,11 @@
-// The schema against the real PostgreSQL: CHECKs hold what validation guarantees, redelivery
-// does not duplicate, views answer, daily partitions are made ahead and dropped past retention.
+// The schema against the real PostgreSQL: CHECKs hold what validation guarantees (the numbers of
+// src/core/input-policy.ts), redelivery does not duplicate, views answer, daily partitions are made
+// ahead and dropped past retention.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notStorable, STORED_MAX_BPM, STORED_MIN_BPM } from '../src/core/table-limits.js';
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM, MAX_CUSTOMER_ID_LENGTH } from '../src/core/input-policy.js';
+import { notStorable } from '../src/core/table-limits.js';
+import { LEVELS, SEVERITIES } from '../src/core/types.js';
 import { writeBatch } from '../src/store/batch-writer.js';
 import { maintainPartitions } from '../src/store/partitions.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
@@ -149,7 +152,7 @@ describe('partitions', () => {
 
 describe('the core\'s copy of the table limits (src/core/table-limits.ts)', () => {
   it('accepts exactly the heart rates the migrated heartbeats table stores, through the batch writer', async () => {
-    const values = [STORED_MIN_BPM - 1, STORED_MIN_BPM, STORED_MAX_BPM, STORED_MAX_BPM + 1, 75.5, -32768, 32767];
+    const values = [HEART_RATE_MIN_BPM - 1, HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM, HEART_RATE_MAX_BPM + 1, 75.5, -32768, 32767];
     const verdicts: Array<[number, boolean, boolean]> = [];
     for (const [i, heartRate] of values.entries()) {
       const row = { customerId: `LIMIT-${i}`, eventTime: Date.now(), heartRate, level: null, late: false, partition: 0, offset: String(i) };
@@ -158,6 +161,48 @@ describe('the core\'s copy of the table limits (src/core/table-limits.ts)', () =
     }
     // [value, the core stores it, the table stored it]: a migration that moves the CHECK must move the constants too.
     expect(verdicts.filter(([, core, table]) => core !== table)).toEqual([]);
-    expect(verdicts.filter(([, core]) => core).map(([v]) => v)).toEqual([STORED_MIN_BPM, STORED_MAX_BPM]);
+    expect(verdicts.filter(([, core]) => core).map(([v]) => v)).toEqual([HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM]);
+  });
+});
+
+describe('the CHECK constraints of the migrated tables agree with src/core/input-policy.ts', () => {
+  /** [table, constraint definition] of every CHECK on the three tables the pipeline writes. */
+  async function checks(): Promise<Array<{ table: string; def: string }>> {
+    const { rows } = await pool.query<{ table: string; def: string }>(
+      `SELECT conrelid::regclass::text AS table, pg_get_constraintdef(oid) AS def FROM pg_constraint
+       WHERE contype = 'c' AND conrelid IN ('heartbeats'::regclass, 'anomalies'::regclass)`,
+    );
+    return rows;
+  }
+
+  /** The [low, high] of a CHECK PostgreSQL states as ((expr >= low) AND (expr <= high)), per table. */
+  async function boundsOf(expr: string): Promise<Record<string, [number, number]>> {
+    const escaped = expr.replace(/[()]/g, '\\$&');
+    const pattern = new RegExp(`^CHECK \\(\\(\\(${escaped} >= (-?\\d+)\\) AND \\(${escaped} <= (-?\\d+)\\)\\)\\)$`);
+    const found: Record<string, [number, number]> = {};
+    for (const { table, def } of await checks()) {
+      const m = pattern.exec(def);
+      if (m !== null) found[table] = [Number(m[1]), Number(m[2])];
+    }
+    return found;
+  }
+
+  it('heart rate: the heartbeats table stores HEART_RATE_MIN_BPM..HEART_RATE_MAX_BPM', async () => {
+    expect(await boundsOf('heart_rate')).toEqual({ heartbeats: [HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM] });
+  });
+
+  it('customer id: 1..MAX_CUSTOMER_ID_LENGTH characters in every table that keeps one', async () => {
+    expect(await boundsOf('char_length(customer_id)')).toEqual({
+      heartbeats: [1, MAX_CUSTOMER_ID_LENGTH], anomalies: [1, MAX_CUSTOMER_ID_LENGTH],
+    });
+  });
+
+  it('levels and severities: the lists the core uses', async () => {
+    const listed = (column: string) => async () => {
+      const def = (await checks()).find((c) => c.def.startsWith(`CHECK ((${column} = ANY`))?.def ?? '';
+      return [...def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]);
+    };
+    expect(await listed('level')()).toEqual([...LEVELS]);
+    expect(await listed('severity')()).toEqual([...SEVERITIES]);
   });
 });

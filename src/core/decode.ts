@@ -1,9 +1,13 @@
 // Turns a message value into a Reading or a reject reason: size check, UTF-8 check, JSON parse and
 // a hand-rolled shape check. Hand-rolled rather than zod on the hot path because it is several
 // times faster (`src/bench/core-throughput.ts` measures both); message-schema.ts holds the same
-// policy as a zod schema, and decode.test.ts checks both agree on every case.
+// policy as a zod schema, and decode.test.ts checks both agree on every case. The policy's numbers
+// (lengths, bounds, the size limit) are input-policy.ts's.
 import { isUtf8 } from 'node:buffer';
-import type { Activity, Reading } from './types.js';
+import {
+  MAX_CUSTOMER_ID_LENGTH, MAX_DEVICE_ID_LENGTH, MAX_EVENT_TIME, MAX_STEPS_PER_MINUTE, MAX_TIMESTAMP_CHARS, MESSAGE_BYTES, MIN_EVENT_TIME,
+} from './input-policy.js';
+import { ACTIVITIES, type Activity, type Reading } from './types.js';
 
 /** Input policy, from config `input.*`. */
 export interface DecodePolicy {
@@ -13,7 +17,7 @@ export interface DecodePolicy {
   readonly wholeNumberHeartRate: boolean;
 }
 
-export const DEFAULT_DECODE_POLICY: DecodePolicy = Object.freeze({ maxMessageBytes: 16_384, wholeNumberHeartRate: true });
+export const DEFAULT_DECODE_POLICY: DecodePolicy = Object.freeze({ maxMessageBytes: MESSAGE_BYTES.default, wholeNumberHeartRate: true });
 
 /** Why a message could not become a reading. `stage` says which step refused it. */
 export class DecodeFailure {
@@ -25,11 +29,6 @@ export class DecodeFailure {
     readonly detail: string,
   ) {}
 }
-
-export const MAX_CUSTOMER_ID_LENGTH = 64;
-export const MAX_DEVICE_ID_LENGTH = 128;
-/** Most steps in a minute a wearer can take (sprinting cadence is about 200-250): a bound for garbage. */
-export const MAX_STEPS_PER_MINUTE = 400;
 
 const fail = (stage: 'parse' | 'schema', reason: string, detail: string): DecodeFailure => new DecodeFailure(stage, reason, detail);
 
@@ -54,16 +53,9 @@ export function isPrintableText(value: string, max: number): boolean {
   return codePoints <= max;
 }
 
-/**
- * Event times accepted: 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, in epoch ms. Beyond
- * them a date has no RFC 3339 form (years past 9999), is refused by JS Date (past 275760), or is
- * before the epoch the wire format counts from; the store and the dashboard handle every value in between.
- */
-export const MIN_EVENT_TIME = 0;
-export const MAX_EVENT_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const OUT_OF_RANGE = 'out_of_range:timestamp';
 
-/** Whole epoch ms in the accepted range, or why not. */
+/** Whole epoch ms in the accepted range (MIN_EVENT_TIME..MAX_EVENT_TIME), or why not. */
 export function checkEpochMs(value: number): number | 'timestamp_invalid' | typeof OUT_OF_RANGE {
   if (!Number.isInteger(value)) return 'timestamp_invalid';
   return value >= MIN_EVENT_TIME && value <= MAX_EVENT_TIME ? value : OUT_OF_RANGE;
@@ -182,7 +174,7 @@ export function checkReadingShape(doc: unknown, receivedAt: number, policy: Deco
     if (checked === OUT_OF_RANGE) return fail('schema', checked, `timestamp ${timestamp} is outside ${RANGE_TEXT} (epoch ms ${MIN_EVENT_TIME} to ${MAX_EVENT_TIME})`);
     eventTime = checked;
   } else if (typeof timestamp === 'string') {
-    const parsed = timestamp.length > 40 ? 'timestamp_invalid' : parseTimestamp(timestamp);
+    const parsed = timestamp.length > MAX_TIMESTAMP_CHARS ? 'timestamp_invalid' : parseTimestamp(timestamp);
     if (parsed === OUT_OF_RANGE) return fail('schema', parsed, `timestamp ${timestamp} is outside ${RANGE_TEXT}`);
     if (parsed === 'timestamp_without_zone') {
       return fail('schema', parsed, 'timestamp must carry a zone (Z or an offset such as +01:00)');
@@ -205,8 +197,8 @@ export function checkReadingShape(doc: unknown, receivedAt: number, policy: Deco
   const activity = o.activity;
   if (activity !== undefined) {
     if (typeof activity !== 'string') return fail('schema', 'wrong_type:activity', `activity must be a string, got ${kindOf(activity)}`);
-    if (activity !== 'sleep' && activity !== 'rest' && activity !== 'walk' && activity !== 'exercise') {
-      return fail('schema', 'invalid_value:activity', 'activity must be one of sleep, rest, walk, exercise');
+    if (!(ACTIVITIES as readonly string[]).includes(activity)) {
+      return fail('schema', 'invalid_value:activity', `activity must be one of ${ACTIVITIES.join(', ')}`);
     }
   }
   const steps = o.steps;

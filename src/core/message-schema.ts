@@ -1,12 +1,10 @@
 // The wire format of a reading message as a zod schema: the readable statement of the input
-// policy, and the reference the hand-rolled check in decode.ts is tested against. Not used per
+// policy (its numbers are input-policy.ts's), and the reference the hand-rolled check in decode.ts is tested against. Not used per
 // reading: zod is several times slower there (`src/bench/core-throughput.ts` measures both).
 import { z } from 'zod';
 import { ACTIVITIES, type Activity, type Reading } from './types.js';
-import {
-  DecodeFailure, MAX_CUSTOMER_ID_LENGTH, checkEpochMs, MAX_DEVICE_ID_LENGTH, MAX_STEPS_PER_MINUTE, isPrintableText, parseMessageJson, parseTimestamp,
-  type DecodePolicy,
-} from './decode.js';
+import { DecodeFailure, checkEpochMs, isPrintableText, parseMessageJson, parseTimestamp, type DecodePolicy } from './decode.js';
+import { MAX_CUSTOMER_ID_LENGTH, MAX_DEVICE_ID_LENGTH, MAX_STEPS_PER_MINUTE, MAX_TIMESTAMP_CHARS } from './input-policy.js';
 
 const typeError = (field: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? `missing_field:${field}` : `wrong_type:${field}`;
@@ -23,7 +21,7 @@ export function readingMessageSchema(policy: DecodePolicy) {
       .refine((s) => isPrintableText(s, MAX_CUSTOMER_ID_LENGTH), { error: 'customer_id_invalid' }),
     heart_rate: heartRate,
     timestamp: z.union([z.number(), z.string()], { error: typeError('timestamp') }).transform((value, ctx) => {
-      const parsed = typeof value === 'number' ? checkEpochMs(value) : value.length > 40 ? 'timestamp_invalid' : parseTimestamp(value);
+      const parsed = typeof value === 'number' ? checkEpochMs(value) : value.length > MAX_TIMESTAMP_CHARS ? 'timestamp_invalid' : parseTimestamp(value);
       if (typeof parsed === 'number') return parsed;
       ctx.issues.push({ code: 'custom', message: parsed, input: value });
       return z.NEVER;

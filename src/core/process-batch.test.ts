@@ -7,7 +7,8 @@ import { RuleEngine, type EngineOptions } from '../rules/engine.js';
 import { defineRule, z } from '../rules/index.js';
 import { instantiatePlugin, loadPlugins, type LoadedPlugin } from '../rules/loader.js';
 import range from '../../plugins/range.js';
-import { NOT_STORABLE_REASON, STORED_MAX_BPM, STORED_MIN_BPM } from './table-limits.js';
+import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from './input-policy.js';
+import { NOT_STORABLE_REASON } from './table-limits.js';
 import { DEFAULT_DECODE_POLICY } from './decode.js';
 import { processBatch, quarantineKey } from './process-batch.js';
 import type { RawMessage } from './types.js';
@@ -244,10 +245,10 @@ describe('what the heartbeats table stores, enforced by the core', () => {
   });
 
   it('a heart rate outside the table\'s limits is a reject even when the range validator is wider or disabled', async () => {
-    const values = [STORED_MIN_BPM - 1, STORED_MIN_BPM, STORED_MAX_BPM, STORED_MAX_BPM + 1, 300, 250.5];
+    const values = [HEART_RATE_MIN_BPM - 1, HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM, HEART_RATE_MAX_BPM + 1, 300, 250.5];
     for (const loaded of [await widened(), plugins.filter((p) => p.meta.id !== 'range'), []]) {
       const out = processBatch(values.map((bpm, i) => reading(`LIM-${i}`, T, bpm)), new RuleEngine(loaded, fractions), T);
-      expect(out.rows.map((r) => r.heartRate)).toEqual([STORED_MIN_BPM, STORED_MAX_BPM]);
+      expect(out.rows.map((r) => r.heartRate)).toEqual([HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM]);
       expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual(Array(4).fill([NOT_STORABLE_REASON, 'table']));
     }
   });

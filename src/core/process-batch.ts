@@ -3,7 +3,8 @@
 // -> duplicate check -> lateness -> rule plugins -> row. Here each reading's fate is decided; the
 // rules are asked through ReadingRules (src/core/reading-rules.ts, implemented by
 // src/rules/engine.ts, which keeps the state). Nothing a producer sends can make it throw.
-import { DecodeFailure, MAX_EVENT_TIME, decodeReading } from './decode.js';
+import { DecodeFailure, decodeReading } from './decode.js';
+import { MAX_EVENT_TIME } from './input-policy.js';
 import type { ReadingRules } from './reading-rules.js';
 import { rejectOf } from './reject.js';
 import { SeenInBatch } from './seen-in-batch.js';

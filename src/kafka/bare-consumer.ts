@@ -2,7 +2,7 @@
 // fetched batch whole, the naive design one message at a time. No chunking, no retries, no
 // dead letters: what the client costs by itself. The app never uses this file.
 import type { Consumer, Kafka } from 'kafkajs';
-import { CONSUMER_FETCH } from './batch-consumer.js';
+import { CONSUMER_FETCH } from './chunk-consumer.js';
 
 /** One message as the baselines see it. */
 export interface BareMessage {

@@ -13,7 +13,7 @@ const outcome = (rows: number, rejects: Reject[], anomalies: Anomaly[]): BatchRe
 });
 
 describe('totalsOf', () => {
-  it('sums each counter over its labels and the threads, and counts writes from the batch-size histogram', async () => {
+  it('sums each counter over its labels and the threads, and counts groups written from the group-size histogram', async () => {
     const a = createWorkerMetrics();
     a.recordWrite({ consumed: 10, outcome: outcome(7, [reject('invalid_json'), reject('duplicate'), reject('invalid_json')], [anomaly('tachycardia')]), stored: 6, newAnomalies: { tachycardia: 1 }, writeMs: 3, published: 1, suppressed: 0 });
     a.recordWrite({ consumed: 4, outcome: outcome(4, [], [anomaly('bradycardia'), anomaly('tachycardia')]), stored: 4, newAnomalies: { bradycardia: 1, tachycardia: 1 }, writeMs: 2, published: 0, suppressed: 2 });
@@ -23,8 +23,8 @@ describe('totalsOf', () => {
     b.pluginFailures.inc({ plugin: 'level' }, 2);
 
     const threads = [await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()];
-    expect(totalsOf(threads)).toEqual({ consumed: 19, stored: 15, rejected: 3, anomalies: 3, batches: 3, pluginFailures: 3 });
-    expect(totalsOf(threads.slice(1))).toEqual({ consumed: 5, stored: 5, rejected: 0, anomalies: 0, batches: 1, pluginFailures: 2 });
-    expect(totalsOf([])).toEqual({ consumed: 0, stored: 0, rejected: 0, anomalies: 0, batches: 0, pluginFailures: 0 });
+    expect(totalsOf(threads)).toEqual({ consumed: 19, stored: 15, rejected: 3, anomalies: 3, groups: 3, pluginFailures: 3 });
+    expect(totalsOf(threads.slice(1))).toEqual({ consumed: 5, stored: 5, rejected: 0, anomalies: 0, groups: 1, pluginFailures: 2 });
+    expect(totalsOf([])).toEqual({ consumed: 0, stored: 0, rejected: 0, anomalies: 0, groups: 0, pluginFailures: 0 });
   });
 });

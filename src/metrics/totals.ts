@@ -10,20 +10,20 @@ export interface PipelineTotals {
   stored: number;
   rejected: number;
   anomalies: number;
-  /** Durable writes (a chunk, or the chunks of one turn written together). */
-  batches: number;
+  /** Groups written (a group: one chunk, or the chunks of one turn written together). */
+  groups: number;
   pluginFailures: number;
 }
 
 /** The counter (all its labels) or histogram sample each total sums. */
 const SOURCES: ReadonlyArray<[keyof PipelineTotals, string]> = [
   ['consumed', METRIC.consumed], ['stored', METRIC.stored], ['rejected', METRIC.rejected], ['anomalies', METRIC.anomalies],
-  ['batches', `${METRIC.batchSize}_count`], ['pluginFailures', METRIC.pluginFailures],
+  ['groups', `${METRIC.groupSize}_count`], ['pluginFailures', METRIC.pluginFailures],
 ];
 
 /** The totals of `threads` (each a thread's registry as JSON; past threads' last reports included). */
 export function totalsOf(threads: readonly MetricsJson[]): PipelineTotals {
-  const totals: PipelineTotals = { consumed: 0, stored: 0, rejected: 0, anomalies: 0, batches: 0, pluginFailures: 0 };
+  const totals: PipelineTotals = { consumed: 0, stored: 0, rejected: 0, anomalies: 0, groups: 0, pluginFailures: 0 };
   for (const metrics of threads) {
     for (const metric of metrics) {
       for (const [key, name] of SOURCES) {

@@ -9,7 +9,7 @@ import { BulkHistogram } from './bulk-histogram.js';
 
 /** Seconds; from a fast local write to a minute-long backlog. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-const BATCH_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000];
+const SIZE_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000];
 
 /** Metric names shared by the thread side and the orchestrator side. */
 export const METRIC = {
@@ -20,7 +20,8 @@ export const METRIC = {
   alertsPublished: 'heartbeat_alerts_published_total',
   alertsSuppressed: 'heartbeat_alerts_suppressed_total',
   pluginFailures: 'heartbeat_plugin_failures_total',
-  batchSize: 'heartbeat_batch_size',
+  // Formerly heartbeat_batch_size: docs/dashboard.md says so, for dashboards that query it.
+  groupSize: 'heartbeat_group_size',
   writeLatency: 'heartbeat_write_latency_seconds',
   endToEnd: 'heartbeat_end_to_end_latency_seconds',
   stateCustomers: 'heartbeat_rule_state_customers',
@@ -50,17 +51,17 @@ export function createWorkerMetrics() {
     alertsPublished: new Counter({ name: METRIC.alertsPublished, help: 'New anomalies published to the alerts topic.', registers }),
     alertsSuppressed: new Counter({ name: METRIC.alertsSuppressed, help: 'New anomalies not published because of the per-customer, per-rule cool-down.', registers }),
     pluginFailures: new Counter({ name: METRIC.pluginFailures, help: 'Plugin calls that threw or overran their time budget, by plugin.', labelNames: ['plugin'] as const, registers }),
-    batchSize: new Histogram({ name: METRIC.batchSize, help: 'Messages per chunk a worker processes and writes.', buckets: BATCH_BUCKETS, registers }),
-    writeLatency: new Histogram({ name: METRIC.writeLatency, help: 'Time to make one chunk durable (PostgreSQL write and dead-letter copies), seconds.', buckets: LATENCY_BUCKETS, registers }),
+    groupSize: new Histogram({ name: METRIC.groupSize, help: 'Messages per group a worker writes (one chunk, or the chunks ready together).', buckets: SIZE_BUCKETS, registers }),
+    writeLatency: new Histogram({ name: METRIC.writeLatency, help: 'Time to make one group durable (PostgreSQL write and dead-letter copies), seconds.', buckets: LATENCY_BUCKETS, registers }),
     // Observed once per reading: the cheap histogram.
     endToEnd: new BulkHistogram(METRIC.endToEnd, 'Event time of a reading to its row committed in PostgreSQL, seconds.', LATENCY_BUCKETS, registers),
-    /** Counts a durable write (one chunk, or a group of them): sizes, outcomes, alerts, write and end-to-end latency. */
+    /** Counts a durable write (a group: one chunk, or several): sizes, outcomes, alerts, write and end-to-end latency. */
     recordWrite(write: DurableWrite): void {
       const now = Date.now();
       const { consumed, outcome } = write;
       metrics.consumed.inc(consumed);
       metrics.stored.inc(write.stored);
-      metrics.batchSize.observe(consumed);
+      metrics.groupSize.observe(consumed);
       metrics.writeLatency.observe(write.writeMs / 1000);
       for (const r of outcome.rejects) metrics.rejected.inc({ reason: r.reason });
       for (const [rule, n] of Object.entries(write.newAnomalies)) metrics.anomalies.inc({ rule }, n);

@@ -221,7 +221,7 @@ export class WorkerPool {
   }
 
   /**
-   * Asks every worker to stop (they finish and commit their current batch), awaits them, destroys
+   * Asks every worker to stop (they finish and commit their current chunk), awaits them, destroys
    * the pool. A worker not done within `graceMs` (default: half of shutdown.timeoutMs, so the rest of
    * the shutdown still fits) is terminated: its uncommitted messages go to the next consumer.
    */

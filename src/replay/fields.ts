@@ -1,6 +1,7 @@
 // Field checks all recording formats share: customer ids and heart-rate numbers, with the skip
 // reasons they give. Times are format-specific and parsed in each format's file.
-import { isPrintableText, MAX_CUSTOMER_ID_LENGTH } from '../core/decode.js';
+import { isPrintableText } from '../core/decode.js';
+import { MAX_CUSTOMER_ID_LENGTH } from '../core/input-policy.js';
 
 /** The customer id as sent, or the skip reason. */
 export function customerIdOf(raw: string | undefined): string | { reason: string } {

@@ -11,7 +11,7 @@
 // one on which a plugin never returned, twice (the orchestrator's watchdog terminated the thread
 // each time), is quarantined: the core rejects it as plugin_timeout:<id> without running plugins;
 // any other exception rolls the partition's rule state back and the consumer retries the chunk
-// after a backoff (batch-consumer.ts handleChunk).
+// after a backoff (chunk-consumer.ts handleChunk).
 //
 // A worker handles workers.concurrentPartitions partitions at once (one chunk each). Small chunks
 // that are ready together (a fetch's, at moderate rates) are written as one group; a large one
@@ -22,8 +22,9 @@
 // second with its partitions.
 import { threadId } from 'node:worker_threads';
 import { quarantineKey } from '../core/process-batch.js';
+import type { RawMessage } from '../core/types.js';
 import { createKafka } from '../kafka/client.js';
-import { startBatchConsumer, type ChunkControl, type InboundMessage } from '../kafka/batch-consumer.js';
+import { startChunkConsumer, type ChunkControl } from '../kafka/chunk-consumer.js';
 import { createPublisher, type Publisher } from '../kafka/producer.js';
 import { closeWorkerLogger, createWorkerLogger } from '../log.js';
 import { totalsOf } from '../metrics/totals.js';
@@ -62,7 +63,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
   let partitions: number[] = [];
   let pool: Awaited<ReturnType<typeof createPool>> | undefined;
   let dlq: Publisher | undefined;
-  let consumer: Awaited<ReturnType<typeof startBatchConsumer>> | undefined;
+  let consumer: Awaited<ReturnType<typeof startChunkConsumer>> | undefined;
   const metrics = createWorkerMetrics();
   let stateCounts: (() => StateCounts) | undefined;
   const report = async () => {
@@ -104,7 +105,7 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
     };
     const durableGroups = new TurnBatcher(makeGroupDurable, { flushAt: GROUP_FLUSH_AT, sizeOf: (c: ProcessedChunk) => c.messages.length });
 
-    const onChunk = async (messages: InboundMessage[], control: ChunkControl) => {
+    const onChunk = async (messages: RawMessage[], control: ChunkControl) => {
       const partition = messages[0]!.partition;
       try {
         const result = processIsolated(messages, engine, Date.now(), (err, m) => {
@@ -126,11 +127,11 @@ export default async function consumerThread(task: WorkerTask): Promise<void> {
       }
     };
 
-    consumer = await startBatchConsumer(kafka, {
+    consumer = await startChunkConsumer(kafka, {
       groupId: config.kafka.groupId,
       topic: config.kafka.topics.readings,
-      chunkSize: config.workers.batchSize,
-      maxWaitMs: config.workers.flushIntervalMs,
+      chunkSize: config.workers.chunkSize,
+      fetchWaitMs: config.workers.fetchWaitMs,
       // Safe because rule state commits and rolls back per partition (engine.commit([p])).
       concurrentPartitions: config.workers.concurrentPartitions,
       log: threadLog.child({ component: 'consumer' }),

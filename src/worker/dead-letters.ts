@@ -1,7 +1,6 @@
 // The dead-letter copies of rejected messages: the original bytes, the reason and the origin in
 // headers, keyed as the original was. Sent before the chunk's offset commits (durable-output.ts).
-import type { Reject } from '../core/types.js';
-import type { InboundMessage } from '../kafka/batch-consumer.js';
+import type { RawMessage, Reject } from '../core/types.js';
 import type { OutboundMessage } from '../kafka/producer.js';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/topics.js';
 
@@ -19,7 +18,7 @@ const DEAD_LETTER_MAX_VALUE = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
  * rejects' are looked up: a key string per message of every chunk showed in a drain's heap
  * profile (BENCHMARKS.md), and with a little bad input nearly every chunk has a reject.
  */
-function rejectKeys(messages: readonly InboundMessage[], rejects: readonly Reject[]): Map<string, Buffer | null> {
+function rejectKeys(messages: readonly RawMessage[], rejects: readonly Reject[]): Map<string, Buffer | null> {
   const keys = new Map<string, Buffer | null>();
   if (rejects.length === 0) return keys;
   const wanted = new Set(rejects.map((r) => r.offset));
@@ -28,7 +27,7 @@ function rejectKeys(messages: readonly InboundMessage[], rejects: readonly Rejec
 }
 
 /** Dead-letter copies of `rejects`, all from the chunk `messages` (one partition's). */
-export function deadLetters(messages: readonly InboundMessage[], rejects: readonly Reject[]): OutboundMessage[] {
+export function deadLetters(messages: readonly RawMessage[], rejects: readonly Reject[]): OutboundMessage[] {
   const keys = rejectKeys(messages, rejects);
   return rejects.map((r) => ({
     key: keys.get(r.offset) ?? null,

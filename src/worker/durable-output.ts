@@ -9,9 +9,9 @@
 //   both durable ─► dead-letter copies of the readings the table refused ─► alerts
 import { receiveTime } from '../core/process-batch.js';
 import { rejectOf } from '../core/reject.js';
-import type { BatchResult, ReadingRow, Reject } from '../core/types.js';
+import type { BatchResult, RawMessage, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
-import type { ChunkControl, InboundMessage } from '../kafka/batch-consumer.js';
+import type { ChunkControl } from '../kafka/chunk-consumer.js';
 import type { Publisher } from '../kafka/producer.js';
 import type { Logger } from '../log.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
@@ -24,7 +24,7 @@ import { retryUntilDurable } from './write-retry.js';
 
 /** One partition's chunk, processed, waiting to be made durable with the others of its turn. */
 export interface ProcessedChunk {
-  messages: InboundMessage[];
+  messages: RawMessage[];
   result: BatchResult;
   control: ChunkControl;
 }

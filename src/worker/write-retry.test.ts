@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, StoreWriteError } from '../errors.js';
-import type { ChunkControl } from '../kafka/batch-consumer.js';
+import type { ChunkControl } from '../kafka/chunk-consumer.js';
 import { retriesInPlace, retryUntilDurable } from './write-retry.js';
 
 const POLICY = { retries: 3, minDelayMs: 1, maxDelayMs: 2, factor: 2 };

@@ -3,9 +3,9 @@
 // partitions stay ours: the steps already done are not repeated. A failure that retrying the same
 // write cannot fix (a bug: TypeError and the like, or an AppError marked not retriable) is thrown
 // at once, to the chunk handler: the partitions' rule state is rolled back and the chunks are
-// processed again after a backoff (src/kafka/batch-consumer.ts handleChunk), logged as an error.
+// processed again after a backoff (src/kafka/chunk-consumer.ts handleChunk), logged as an error.
 import { AppError } from '../errors.js';
-import { waitHeartbeating, type ChunkControl } from '../kafka/batch-consumer.js';
+import { waitHeartbeating, type ChunkControl } from '../kafka/chunk-consumer.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, type RetryPolicy } from '../retry.js';
 

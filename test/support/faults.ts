@@ -7,7 +7,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { AppConfig } from '../../src/config.js';
-import { startBatchConsumer } from '../../src/kafka/batch-consumer.js';
+import { startChunkConsumer } from '../../src/kafka/chunk-consumer.js';
 import { createKafka, plainClientConfig } from '../../src/kafka/client.js';
 import type { OutboundMessage } from '../../src/kafka/producer.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
@@ -176,8 +176,8 @@ export async function deadLetterValues(brokers: string[], topic: string, expecte
   const complete = new Promise<void>((resolve) => {
     done = resolve;
   });
-  const consumer = await startBatchConsumer(createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'dlq-reader'), {
-    groupId: uniqueGroup('dlq-reader'), topic, chunkSize: 1000, fromBeginning: true, log: silentLog, maxWaitMs: 100,
+  const consumer = await startChunkConsumer(createKafka(plainClientConfig(brokers, 'fault-test'), silentLog, 'dlq-reader'), {
+    groupId: uniqueGroup('dlq-reader'), topic, chunkSize: 1000, fromBeginning: true, log: silentLog, fetchWaitMs: 100,
     async onChunk(messages) {
       for (const m of messages) seen.add(m.value?.toString() ?? '');
       if (missing().length === 0) done();

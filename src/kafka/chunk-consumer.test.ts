@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { commitCoalescer, handleChunk, type ChunkControl, type InboundMessage } from './batch-consumer.js';
+import type { RawMessage } from '../core/types.js';
+import { commitCoalescer, handleChunk, type ChunkControl } from './chunk-consumer.js';
 
 /** Lets a few turns of the event loop pass. */
 const settle = async () => {
@@ -55,7 +56,7 @@ describe('commitCoalescer', () => {
 });
 
 describe('handleChunk', () => {
-  const chunk: InboundMessage[] = [{ value: Buffer.from('{}'), key: null, topic: 't', partition: 3, offset: '41', receivedAt: 1 }];
+  const chunk: RawMessage[] = [{ value: Buffer.from('{}'), key: null, topic: 't', partition: 3, offset: '41', receivedAt: 1 }];
   const retry = { retries: 0, minDelayMs: 40, maxDelayMs: 80, factor: 2 };
   function logged() {
     const lines: Array<Record<string, unknown>> = [];

@@ -1,21 +1,13 @@
 // A consumer-group member that hands messages to a handler in chunks and commits an offset only
-// after the handler has made its chunk durable. The handler never sees kafkajs types, so the
-// client could be swapped. Poison messages are the handler's business (they become rejects);
-// this loop only stops early when the batch went stale in a rebalance or we are stopping.
+// after the handler has made its chunk durable. Each fetch (what kafkajs calls a batch: one
+// partition's messages from one fetch) is cut into chunks of at most chunkSize messages. The
+// handler never sees kafkajs types, so the client could be swapped. Poison messages are the
+// handler's business (they become rejects); this loop only stops early when the fetch went stale
+// in a rebalance or we are stopping.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { RawMessage } from '../core/types.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, type RetryPolicy } from '../retry.js';
-
-/** One message as received, before any parsing. */
-export interface InboundMessage {
-  value: Buffer | null;
-  key: Buffer | null;
-  topic: string;
-  partition: number;
-  offset: string;
-  /** The broker's timestamp of the message (ms since epoch); stable across redeliveries. */
-  receivedAt: number;
-}
 
 /** What a chunk handler can ask of the consumer while it works (e.g. during retries). */
 export interface ChunkControl {
@@ -25,7 +17,7 @@ export interface ChunkControl {
   heartbeat(): Promise<void>;
 }
 
-export interface BatchConsumerOptions {
+export interface ChunkConsumerOptions {
   groupId: string;
   topic: string;
   /** Most messages per handler call. */
@@ -36,15 +28,15 @@ export interface BatchConsumerOptions {
    * Makes the chunk durable and resolves true; resolves false when it gave up because
    * control.shouldAbandon() turned true (the chunk is then neither resolved nor committed).
    */
-  onChunk(messages: InboundMessage[], control: ChunkControl): Promise<boolean>;
+  onChunk(messages: RawMessage[], control: ChunkControl): Promise<boolean>;
   /** Called with this member's partitions after every rebalance. */
   onAssignment?(partitions: number[]): void;
   /** Backoff between calls of onChunk on a chunk it threw on (default: the retry.* defaults). */
   retry?: RetryPolicy;
   /** Session timeout, ms: how long the group waits for a silent member before rebalancing. */
   sessionTimeoutMs?: number;
-  /** Longest a fetch waits for data to fill a batch, ms. */
-  maxWaitMs?: number;
+  /** Longest a fetch waits at the broker for more data, ms (kafkajs maxWaitTimeInMs). */
+  fetchWaitMs?: number;
   /**
    * Partitions handled at once (default 1). onChunk then runs for several partitions concurrently,
    * one chunk per partition at a time, so one partition's write overlaps another's processing.
@@ -52,7 +44,7 @@ export interface BatchConsumerOptions {
   concurrentPartitions?: number;
 }
 
-export interface BatchConsumer {
+export interface ChunkConsumer {
   /** Leaves the group after the chunk in progress is committed. */
   stop(): Promise<void>;
   /** Resolves when the consumer crashed for good (kafkajs gave up restarting it). */
@@ -76,7 +68,7 @@ export const CONSUMER_FETCH = {
 
 // receivedAt is the broker's timestamp of the message, not our clock: a redelivered message then
 // gets the same receivedAt, so range checks and rules give the same outcome the second time.
-function toInbound(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): InboundMessage {
+function toRawMessage(topic: string, partition: number, m: EachBatchPayload['batch']['messages'][number]): RawMessage {
   const stamped = Number(m.timestamp);
   return { value: m.value, key: m.key, topic, partition, offset: m.offset, receivedAt: stamped > 0 ? stamped : Date.now() };
 }
@@ -128,7 +120,7 @@ export async function waitHeartbeating(delayMs: number, control: ChunkControl): 
  * Resolves false when the chunk was given up (control.shouldAbandon()).
  */
 export async function handleChunk(
-  chunk: InboundMessage[], onChunk: BatchConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
+  chunk: RawMessage[], onChunk: ChunkConsumerOptions['onChunk'], control: ChunkControl, retry: RetryPolicy, log: Logger,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -143,14 +135,14 @@ export async function handleChunk(
 }
 
 /** Joins the group, subscribes, and runs until stop(). */
-export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
+export async function startChunkConsumer(kafka: Kafka, options: ChunkConsumerOptions): Promise<ChunkConsumer> {
   const { log } = options;
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     ...CONSUMER_FETCH,
-    maxWaitTimeInMs: options.maxWaitMs ?? CONSUMER_FETCH.maxWaitTimeInMs,
+    maxWaitTimeInMs: options.fetchWaitMs ?? CONSUMER_FETCH.maxWaitTimeInMs,
   });
   let crash: (err: Error) => void = () => undefined;
   const crashed = new Promise<Error>((resolve) => {
@@ -179,7 +171,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       const { messages } = batch;
       for (let start = 0; start < messages.length; start += options.chunkSize) {
         if (control.shouldAbandon()) return;
-        const chunk = messages.slice(start, start + options.chunkSize).map((m) => toInbound(batch.topic, batch.partition, m));
+        const chunk = messages.slice(start, start + options.chunkSize).map((m) => toRawMessage(batch.topic, batch.partition, m));
         const durable = await handleChunk(chunk, options.onChunk, control, options.retry ?? DEFAULT_RETRY, log);
         // A chunk made stale by a rebalance is not committed: its new owner redoes it (idempotently).
         if (!durable || isStale()) return;

@@ -3,7 +3,7 @@
 // Only readings whose activity is known and not ignored are judged, and a baseline that has not
 // matched a judged reading for rebaselineAfterMs is rebuilt: both were sources of false alerts
 // (unreported walks; a baseline learnt during an episode, which then "deviated" all day).
-import { defineRule, stateful, z, type StatefulContext } from '../src/rules/index.js';
+import { activitySchema, defineRule, stateful, type StatefulContext, z } from '../src/rules/index.js';
 
 /** The baseline, and the deviation run in progress (start null: none). */
 interface Baseline {
@@ -18,8 +18,6 @@ interface Baseline {
   /** Event time of the first deviating reading since the baseline last took one in; null: it did. */
   readonly staleSince: number | null;
 }
-
-const activity = z.enum(['sleep', 'rest', 'walk', 'exercise']);
 
 export default defineRule({
   meta: {
@@ -39,7 +37,7 @@ export default defineRule({
       /** A longer silence between deviating readings ends the run. */
       maxGapMs: z.number().int().positive().default(2 * 60_000),
       /** Readings with these activities neither build the baseline nor count (they explain a change). */
-      ignoreActivities: z.array(activity).default(['walk', 'exercise']),
+      ignoreActivities: z.array(activitySchema).default(['walk', 'exercise']),
       /**
        * Leave out readings that carry no activity: without one, a walk cannot be told from a shift
        * (devices that do not report activities would alert on most walks of 5 minutes or more).

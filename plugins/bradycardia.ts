@@ -2,7 +2,7 @@
 // trough; critical when the trough is below 40 (the anchor people live with: Apple Watch and Fitbit
 // notify a low rate sustained for about 10 minutes). Each reading's level still shows a single low one.
 import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
-import { defineRule, stateful, z } from '../src/rules/index.js';
+import { activitySchema, defineRule, stateful, z } from '../src/rules/index.js';
 
 export default defineRule({
   meta: {
@@ -19,7 +19,7 @@ export default defineRule({
       /** A longer silence between readings ends the run (the device was taken off). */
       maxGapMs: z.number().int().positive().default(2 * 60_000),
       /** Activities whose low readings are expected, e.g. ["sleep"] for athletes; a reading with one ends the run. */
-      ignoreActivities: z.array(z.enum(['sleep', 'rest', 'walk', 'exercise'])).default([]),
+      ignoreActivities: z.array(activitySchema).default([]),
     }).refine((o) => o.criticalBelowBpm <= o.belowBpm, { message: 'criticalBelowBpm must not exceed belowBpm' }),
     messages: {
       low: 'Heart rate below {{thresholdBpm}} bpm for {{minutes}} minutes (lowest {{lowestBpm}} bpm)',

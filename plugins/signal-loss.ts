@@ -6,7 +6,7 @@
 // active, for abnormalForMs, which is when losing the signal matters. Fleets of continuous monitors (a chest strap in a ward,
 // where any gap is a fault) set mode "continuous" and hear about every silence.
 import { movementOf } from '../src/rules/likely-activity.js';
-import { defineRule, stateful, z } from '../src/rules/index.js';
+import { activitySchema, defineRule, stateful, z } from '../src/rules/index.js';
 
 /**
  * lastSeen: newest event time; count: readings since the last loss; lostAt: set while silent;
@@ -33,7 +33,7 @@ export default defineRule({
       /** after-abnormal: how long the readings before the silence must have been abnormal (0: one reading is enough). */
       abnormalForMs: z.number().int().nonnegative().default(60_000),
       /** Activities (and steps per minute from which the wearer is active) that explain a high reading. */
-      activeActivities: z.array(z.enum(['sleep', 'rest', 'walk', 'exercise'])).default(['walk', 'exercise']),
+      activeActivities: z.array(activitySchema).default(['walk', 'exercise']),
       activeStepsPerMinute: z.number().int().nonnegative().default(30),
       silenceMs: z.number().int().positive().default(60_000),
       /** Readings needed before a silence counts: a customer seen once is not "streaming". */

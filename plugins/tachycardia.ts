@@ -7,7 +7,7 @@
 // taken for exercise unless it lasts longer than any workout (likelyActiveForMs).
 import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
 import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
-import { defineRule, stateful, z } from '../src/rules/index.js';
+import { activitySchema, defineRule, stateful, z } from '../src/rules/index.js';
 
 /** How the run's inactivity is known: the device said so, an abrupt onset, or a gradual climb (likely exercise). */
 type Onset = 'at-rest' | 'abrupt' | 'gradual';
@@ -29,8 +29,6 @@ interface State {
   readonly run: HighRun | null;
 }
 
-const activity = z.enum(['sleep', 'rest', 'walk', 'exercise']);
-
 export default defineRule({
   meta: {
     id: 'tachycardia',
@@ -46,7 +44,7 @@ export default defineRule({
       /** A longer silence between readings ends the run (the device was taken off). */
       maxGapMs: z.number().int().positive().default(2 * 60_000),
       /** Activity labels that explain a high rate; a reading with one ends the run. */
-      exemptActivities: z.array(activity).default(['walk', 'exercise']),
+      exemptActivities: z.array(activitySchema).default(['walk', 'exercise']),
       /** Steps in the last minute from which the wearer counts as active. */
       activeStepsPerMinute: z.number().int().nonnegative().default(30),
       /** Without steps or activity: a run that starts within this of a calm reading began abruptly. */

@@ -29,8 +29,8 @@ export function startPublisherLoop(config: AppConfig, publisher: Publisher, log:
 
   // Sends overlap the making of the next batch: awaiting each send before making the next put
   // the simulator behind its clock at every slow round trip, and the backlog came out one batch
-  // per round trip; at 10,000 readings/s it ran up to 1.8 s late (npm run bench), which counts as
-  // pipeline latency downstream. The idempotent producer still sends one request per broker at a
+  // per round trip; at 10,000 readings/s it ran seconds late (figures in BENCHMARKS.md), which
+  // counts as pipeline latency downstream. The idempotent producer still sends one request per broker at a
   // time, in order; only a send that fails past kafkajs's own retries is retried here and may
   // land after later ones (its readings then arrive late, not lost).
   const inFlight = new Set<Promise<void>>();

@@ -7,13 +7,13 @@ import { Writable } from 'node:stream';
 import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchResult } from '../src/core/types.js';
+import type { ChunkResult } from '../src/core/types.js';
 import { checkDashboardConfig } from '../src/dashboard/access.js';
 import { createLiveFeedFor } from '../src/dashboard/live-feed.js';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { AppError } from '../src/errors.js';
 import { PipelineMetrics } from '../src/metrics/registry.js';
-import { writeBatch } from '../src/store/batch-writer.js';
+import { writeGroup } from '../src/store/group-writer.js';
 import type { Alert } from '../src/worker/alerts.js';
 import { createTestDatabase, openPool, testConfig, type TestDatabase } from './support/database.js';
 import { sseEvents, type SseEvent } from './support/sse.js';
@@ -22,8 +22,8 @@ const NOW = Date.now();
 const TOKEN = 'test-token-7f3a9c1e5b';
 
 /** Readings of 3 customers over the last 5 minutes, two anomalies, three rejects. */
-function batch(): BatchResult {
-  const rows: BatchResult['rows'] = [];
+function batch(): ChunkResult {
+  const rows: ChunkResult['rows'] = [];
   for (let i = 0; i < 60; i += 1) {
     for (const [c, bpm, level] of [['api-a', 62, 'normal'], ['api-b', 125, 'elevated'], ['api-c', 45, 'low']] as const) {
       rows.push({ customerId: c, eventTime: NOW - 300_000 + i * 5000, heartRate: bpm + (i % 3), level, late: false, partition: 0, offset: String(i) });
@@ -78,9 +78,9 @@ describe('dashboard API', () => {
     db = await createTestDatabase();
     pool = await openPool(db.url, 4);
     await pool.query(`SELECT heartbeat_ensure_partitions(current_date - 1, 3)`);
-    await writeBatch(pool, batch());
+    await writeGroup(pool, batch());
     // Redelivered: the rollup must not count it twice.
-    await writeBatch(pool, batch());
+    await writeGroup(pool, batch());
     const metrics = new PipelineMetrics(undefined);
     const base = { ...testConfig().dashboard, port: 0, pushIntervalMs: 200 };
     open = await startDashboard({ config: { ...base, host: '127.0.0.1', token: '' }, feed: createLiveFeedFor(pool, undefined, metrics), metrics, log: captured.log });

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../src/kafka/producer.js';
-import { writeBatch } from '../src/store/batch-writer.js';
+import { writeGroup } from '../src/store/group-writer.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import { expectRejects } from './support/faults.js';
 
@@ -18,7 +18,7 @@ describe('expectRejects', () => {
   let db: TestDatabase;
   let pool: pg.Pool;
   /** Stores reading chk-1 from partition 0, offset 4, the bad message as a reject, and `duplicates` (by customer and offset). */
-  const store = (duplicates: Array<[customer: string, offset: string]>) => writeBatch(pool, {
+  const store = (duplicates: Array<[customer: string, offset: string]>) => writeGroup(pool, {
     rows: [{ customerId: 'chk-1', eventTime: T, heartRate: 70, level: 'normal', late: false, partition: 0, offset: '4' }],
     anomalies: [],
     rejects: [

@@ -1,13 +1,13 @@
 // Tests of the plugin loader: the shipped plugins load in order with their options; every kind of
 // broken plugin stops start-up with PLUGIN_INVALID naming the file; run-time failures are isolated;
-// a .ts plugin dropped into a directory is loaded with no build step and reports through processBatch.
+// a .ts plugin dropped into a directory is loaded with no build step and reports through processChunk.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../src/core/decode.js';
-import { processBatch } from '../src/core/process-batch.js';
+import { processChunk } from '../src/core/process-chunk.js';
 import type { RawMessage } from '../src/core/types.js';
 import { AppError } from '../src/errors.js';
 import { RuleEngine, type PluginFailure } from '../src/rules/engine.js';
@@ -92,7 +92,7 @@ describe('plugins dropped into a directory', () => {
   afterEach(async () => { if (dir !== undefined) await rm(dir, { recursive: true, force: true }); dir = undefined; });
   const api = pathToFileURL(path.join(ROOT, 'src/rules/index.ts')).href;
 
-  it('a new .ts plugin is loaded with no build step and reports through processBatch', async () => {
+  it('a new .ts plugin is loaded with no build step and reports through processChunk', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'heartbeat-plugins-'));
     await writeFile(path.join(dir, 'odd-bpm.ts'), `
       import { defineRule, z } from ${JSON.stringify(api)};
@@ -106,7 +106,7 @@ describe('plugins dropped into a directory', () => {
     const plugins = await loadPlugins(dir, { 'odd-bpm': { options: { severity: 'warning' } } });
     expect(plugins.map((p) => p.meta.id)).toEqual(['odd-bpm']);
     const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
-    const out = processBatch([message(0, { heart_rate: 71 }), message(1, { heart_rate: 72 })], engine, T);
+    const out = processChunk([message(0, { heart_rate: 71 }), message(1, { heart_rate: 72 })], engine, T);
     expect(out.rows).toHaveLength(2);
     expect(out.anomalies).toEqual([{
       customerId: 'CUST-1', eventTime: T, rule: 'odd-bpm', severity: 'warning', detail: { messageId: 'odd', message: '71 is odd', bpm: 71 },
@@ -116,7 +116,7 @@ describe('plugins dropped into a directory', () => {
   it('the README example loads from its folder and reports', async () => {
     const plugins = await loadPlugins(fixture('plugins-readme-example'), { 'resting-high': { options: { maxBpm: 95 } } });
     const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
-    const out = processBatch([message(0, { heart_rate: 96, activity: 'sleep' }), message(1, { heart_rate: 96, activity: 'walk' })], engine, T);
+    const out = processChunk([message(0, { heart_rate: 96, activity: 'sleep' }), message(1, { heart_rate: 96, activity: 'walk' })], engine, T);
     expect(out.anomalies.map((a) => [a.rule, a.eventTime, a.detail.message])).toEqual([['resting-high', T, 'Heart rate 96 bpm while sleep (limit 95)']]);
   });
 
@@ -140,7 +140,7 @@ describe('plugins that fail at run time are isolated', () => {
 
   it('a plugin that throws: readings stored, failure reported, plugin disabled after N in a row', async () => {
     const { engine, failures } = await engineFor('plugins-throws', { timeBudgetMs: 1000, maxConsecutiveFailures: 3 });
-    const out = processBatch([0, 1, 2, 3, 4].map((i) => message(i, { heart_rate: 45 })), engine, T);
+    const out = processChunk([0, 1, 2, 3, 4].map((i) => message(i, { heart_rate: 45 })), engine, T);
     expect(out.rows.map((r) => r.level)).toEqual(['low', 'low', 'low', 'low', 'low']);
     expect(out.anomalies.filter((a) => a.rule === 'bradycardia').map((a) => [a.eventTime, a.episodeStart])).toEqual([[T, T]]);
     expect(failures.map((f) => [f.pluginId, f.kind, f.disabled])).toEqual([
@@ -150,7 +150,7 @@ describe('plugins that fail at run time are isolated', () => {
 
   it('a validator that is too slow: each overrun is reported, its verdict stands, and it is never disabled', async () => {
     const { engine, failures } = await engineFor('plugins-slow', { timeBudgetMs: 5, maxConsecutiveFailures: 2 });
-    const out = processBatch([0, 1, 2, 3].map((i) => message(i)), engine, T);
+    const out = processChunk([0, 1, 2, 3].map((i) => message(i)), engine, T);
     expect(out.rows).toHaveLength(4);
     expect(out.rejects).toEqual([]);
     expect(failures.filter((f) => f.pluginId === 'too-slow').map((f) => [f.kind, f.disabled])).toEqual(Array(4).fill(['slow', false]));

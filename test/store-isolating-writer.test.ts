@@ -3,7 +3,7 @@
 // rest of the group is stored; an error that is not the rows' fault is thrown for a retry instead.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Anomaly, BatchResult, ReadingRow, Reject } from '../src/core/types.js';
+import type { Anomaly, ChunkResult, ReadingRow, Reject } from '../src/core/types.js';
 import { StoreWriteError } from '../src/errors.js';
 import { writeIsolating, type RefuseReading } from '../src/store/isolating-writer.js';
 import { storeRejectReason } from '../src/store/write-errors.js';
@@ -45,7 +45,7 @@ describe('writeIsolating', () => {
     rows[10] = row('ISO-BAD', 10, 77);
     rows[11] = row('ISO-BAD', 11, 77);
     rows[250] = row('BAD-TRIGGER', 250);
-    const batch: BatchResult = {
+    const batch: ChunkResult = {
       rows,
       // One anomaly of a good reading, one of a refused reading, one of an episode that started in an earlier group.
       anomalies: [anomaly('ISO-3', 3), anomaly('ISO-BAD', 10), anomaly('ISO-EARLIER', -50_000)],
@@ -72,7 +72,7 @@ describe('writeIsolating', () => {
   });
 
   it('drops only the anomaly the table cannot hold (a NUL in jsonb), storing its reading', async () => {
-    const batch: BatchResult = { rows: [row('NUL-1', 5000), row('NUL-2', 5001)], anomalies: [anomaly('NUL-1', 5000, { note: 'a\u0000b' })], rejects: [] };
+    const batch: ChunkResult = { rows: [row('NUL-1', 5000), row('NUL-2', 5001)], anomalies: [anomaly('NUL-1', 5000, { note: 'a\u0000b' })], rejects: [] };
     const out = await writeIsolating(pool, batch, refuse);
     expect(out.refused).toEqual([]);
     expect(out.counts.readings).toBe(2);

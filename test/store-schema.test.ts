@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM, MAX_CUSTOMER_ID_LENGTH } from '../src/core/input-policy.js';
 import { notStorable } from '../src/core/table-limits.js';
 import { LEVELS, SEVERITIES } from '../src/core/types.js';
-import { writeBatch } from '../src/store/batch-writer.js';
+import { writeGroup } from '../src/store/group-writer.js';
 import { maintainPartitions } from '../src/store/partitions.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 
@@ -156,7 +156,7 @@ describe('the core\'s copy of the table limits (src/core/table-limits.ts)', () =
     const verdicts: Array<[number, boolean, boolean]> = [];
     for (const [i, heartRate] of values.entries()) {
       const row = { customerId: `LIMIT-${i}`, eventTime: Date.now(), heartRate, level: null, late: false, partition: 0, offset: String(i) };
-      const stored = await writeBatch(pool, { rows: [row], anomalies: [], rejects: [] }).then(() => true, () => false);
+      const stored = await writeGroup(pool, { rows: [row], anomalies: [], rejects: [] }).then(() => true, () => false);
       verdicts.push([heartRate, notStorable(heartRate) === undefined, stored]);
     }
     // [value, the core stores it, the table stored it]: a migration that moves the CHECK must move the constants too.

@@ -1,5 +1,5 @@
 // Throughput check of the pure core: `node --import tsx src/bench/core-throughput.ts [messages]`.
-// Compares the hand-rolled shape check with the zod schema, then runs processBatch with the
+// Compares the hand-rolled shape check with the zod schema, then runs processChunk with the
 // shipped plugins on a synthetic stream (1,000 customers, 12 partitions, 0.5 % malformed).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,7 +8,7 @@ import { RuleEngine } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
 import { DEFAULT_DECODE_POLICY, checkReadingShape, decodeReading } from '../core/decode.js';
 import { decodeReadingWithZod, readingMessageSchema } from '../core/message-schema.js';
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { RawMessage } from '../core/types.js';
 
 const total = Number(process.argv[2] ?? 300_000);
@@ -51,11 +51,11 @@ console.log(`hand-rolled / zod, shape check only: ${(handShape / zodShape).toFix
 
 const plugins = await loadPlugins(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins'));
 let rows = 0, anomalies = 0, rejects = 0;
-time(`processBatch, ${plugins.length} shipped plugins, batches of ${batchSize}`, () => {
+time(`processChunk, ${plugins.length} shipped plugins, batches of ${batchSize}`, () => {
   const engine = new RuleEngine(plugins, { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 50, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY });
   rows = anomalies = rejects = 0;
   for (let i = 0; i < messages.length; i += batchSize) {
-    const out = processBatch(messages.slice(i, i + batchSize), engine, Date.now());
+    const out = processChunk(messages.slice(i, i + batchSize), engine, Date.now());
     engine.commit();
     rows += out.rows.length; anomalies += out.anomalies.length; rejects += out.rejects.length;
   }

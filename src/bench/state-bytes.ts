@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { RawMessage } from '../core/types.js';
 import { RuleEngine } from '../rules/engine.js';
 import { loadPlugins } from '../rules/loader.js';
@@ -33,7 +33,7 @@ export async function stateBytesPerCustomer(pluginsDir: string, customers = 50_0
   const before = process.memoryUsage().heapUsed;
   const now = performance.timeOrigin + performance.now();
   for (let i = 0; i < customers * READINGS_EACH; i += CHUNK) {
-    processBatch(Array.from({ length: Math.min(CHUNK, customers * READINGS_EACH - i) }, (_, k) => message(i + k)), engine, now);
+    processChunk(Array.from({ length: Math.min(CHUNK, customers * READINGS_EACH - i) }, (_, k) => message(i + k)), engine, now);
     engine.commit();
   }
   collect();

@@ -1,4 +1,4 @@
-// What processBatch asks of the rules, one reading at a time. Defined here, in the core, so the
+// What processChunk asks of the rules, one reading at a time. Defined here, in the core, so the
 // core imports nothing above it: src/rules/engine.ts implements it. The core decides a reading's
 // fate (decode, table limits, duplicate, lateness, row, reject); the rules answer with what the
 // plugins said (a validator's rejection, reports, a level) and write into no array of the core's.
@@ -36,7 +36,7 @@ export interface Verdict {
 }
 
 /**
- * The rules as processBatch calls them, per reading: open, validate, (position, judge), close.
+ * The rules as processChunk calls them, per reading: open, validate, (position, judge), close.
  * What a call returns is the rules' own object, valid until their next call: nothing is allocated
  * per reading to answer.
  */

@@ -1,4 +1,4 @@
-// The data types of the pure core: what goes into processBatch (Kafka messages) and what comes out
+// The data types of the pure core: what goes into processChunk (Kafka messages) and what comes out
 // (rows, anomalies, rejects). Plugins see only Reading; the worker sees the rest.
 
 /** One Kafka message as the worker fetched it. */
@@ -13,7 +13,7 @@ export interface RawMessage {
   /**
    * When the message was received, in ms since the epoch. Use the Kafka message timestamp so a
    * redelivered message gets the same value (range checks depend on it). The producer may set it:
-   * the watermark is bounded by the worker's clock instead (processBatch's `now`).
+   * the watermark is bounded by the worker's clock instead (processChunk's `now`).
    */
   readonly receivedAt: number;
 }
@@ -101,7 +101,7 @@ export interface Reject {
 }
 
 /** The result of one batch: what the worker writes, in one transaction, before committing offsets. */
-export interface BatchResult {
+export interface ChunkResult {
   rows: ReadingRow[];
   anomalies: Anomaly[];
   rejects: Reject[];

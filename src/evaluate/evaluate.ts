@@ -1,6 +1,6 @@
 // `heartbeat evaluate` without the I/O: replay a simulated span through the rules, then score it.
 //
-//   simulateSpan ──messages──▶ processBatch (rules) ──anomalies──▶ alerts ──┐
+//   simulateSpan ──messages──▶ processChunk (rules) ──anomalies──▶ alerts ──┐
 //        └────────────── injected episodes ─────────────────────────────────┴─▶ score ─▶ Evaluation
 import type { EngineOptions } from '../rules/engine.js';
 import type { LoadedPlugin } from '../rules/loader.js';

@@ -3,14 +3,14 @@
 // Kafka, no database, and keeps each engine's anomalies plus the customer-days the readings cover.
 //
 //   files ──open, scan──▶ per-customer streams ──merge by event time──▶ [first N days per customer]
-//         ──▶ message (one partition per customer) ──▶ processBatch, per engine ──▶ detections
+//         ──▶ message (one partition per customer) ──▶ processChunk, per engine ──▶ detections
 //
 // Order, as the pipeline would see it: `heartbeat replay` merges all readings by event time (each
 // customer's in file order) and the producer keys them by customer, so each partition holds its
 // customers' readings in that order. Here every customer gets a partition of its own: the engine
 // keeps a watermark per partition, so this is the key partitioner without the chance that two
 // customers share one (which only matters for a reading late against the other's clock).
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { RawMessage } from '../core/types.js';
 import { mergeByTime, streamsOf } from '../replay/merge.js';
 import { openRecording } from '../replay/open.js';
@@ -117,7 +117,7 @@ export async function replayRecordings(files: readonly string[], variants: reado
     traffic.add(r.customerId, r.timeMs, r.heartRate);
     readings += 1;
     for (let i = 0; i < engines.length; i++) {
-      const out = processBatch([raw], engines[i]!, raw.receivedAt);
+      const out = processChunk([raw], engines[i]!, raw.receivedAt);
       results[i]!.rejects += out.rejects.length;
       for (const a of out.anomalies) keep[i]!(a, r.timeMs);
     }

@@ -1,7 +1,7 @@
 // The replay of `heartbeat evaluate`: streams a simulated span of event time through the pure core
-// (processBatch with the loaded rules, no Kafka, no database) and keeps the anomalies, each with the
+// (processChunk with the loaded rules, no Kafka, no database) and keeps the anomalies, each with the
 // event time at which it was emitted, plus the episodes the simulator says it injected.
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { Anomaly, RawMessage } from '../core/types.js';
 import { RuleEngine, type EngineOptions } from '../rules/engine.js';
 import type { LoadedPlugin } from '../rules/loader.js';
@@ -118,7 +118,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       const raw: RawMessage = {
         value: m.value, key: null, topic: TOPIC, partition, offset: String(offsets[partition]!++), receivedAt: m.eventTime + receiveDelayMs,
       };
-      const out = processBatch([raw], engine, raw.receivedAt);
+      const out = processChunk([raw], engine, raw.receivedAt);
       // Heart rates of everyday traffic only: injected episodes are there to be found, not part of
       // what people do; every message counts for the gaps between a device's messages.
       traffic.add(m.key, m.eventTime, m.kind === 'valid' && m.injected !== true ? m.heartRate : null);

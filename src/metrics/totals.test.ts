@@ -1,13 +1,13 @@
 // The stats lines' and the dashboard's totals are read from the threads' metrics: what a thread
 // recorded, summed over every label and over threads, a restarted thread's last report included.
 import { describe, expect, it } from 'vitest';
-import type { Anomaly, BatchResult, Reject } from '../core/types.js';
+import type { Anomaly, ChunkResult, Reject } from '../core/types.js';
 import { totalsOf } from './totals.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 
 const reject = (reason: string) => ({ reason }) as Reject;
 const anomaly = (rule: string) => ({ rule }) as Anomaly;
-const outcome = (rows: number, rejects: Reject[], anomalies: Anomaly[]): BatchResult => ({
+const outcome = (rows: number, rejects: Reject[], anomalies: Anomaly[]): ChunkResult => ({
   rows: Array.from({ length: rows }, () => ({ customerId: 'C', eventTime: Date.now(), heartRate: 70, level: null, late: false, partition: 0, offset: '0' })),
   rejects, anomalies,
 });

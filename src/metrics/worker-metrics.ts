@@ -3,7 +3,7 @@
 // orchestrator sums the threads for /metrics (src/metrics/registry.ts), and reads its stats lines'
 // and the dashboard's totals from the same JSON (src/metrics/totals.ts).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BatchResult } from '../core/types.js';
+import type { ChunkResult } from '../core/types.js';
 import type { StateCounts } from '../rules/partition-state.js';
 import { BulkHistogram } from './bulk-histogram.js';
 
@@ -78,7 +78,7 @@ export interface DurableWrite {
   /** Messages of the chunks written. */
   consumed: number;
   /** What the store took, plus every reject (stored, or on the dead-letter topic only). */
-  outcome: BatchResult;
+  outcome: ChunkResult;
   /** Readings newly stored (redeliveries not counted). */
   stored: number;
   /** New anomaly rows by rule (an episode's completion and redeliveries not counted). */

@@ -4,7 +4,7 @@
 // rejects the reading and is never disabled.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { RawMessage } from '../core/types.js';
 import { CallBoard, type CallSample } from './call-board.js';
 import { defineRule, z } from './index.js';
@@ -40,7 +40,7 @@ const busy = (ms: number) => { const end = performance.now() + ms; while (perfor
 describe('plugin isolation', () => {
   it('a plugin that throws: the reading is stored, the other plugins report, the failure is counted', () => {
     const { engine, failures } = setup(failing(() => { throw new Error('boom'); }));
-    const out = processBatch(messages(2), engine, T);
+    const out = processChunk(messages(2), engine, T);
     expect(out.rows).toHaveLength(2);
     // The failing call's own report is discarded with it.
     expect(out.anomalies.map((a) => a.rule)).toEqual(['reporter', 'reporter']);
@@ -53,7 +53,7 @@ describe('plugin isolation', () => {
 
   it('a plugin failing N times in a row is disabled and reported once as disabled', () => {
     const { engine, failures } = setup(failing(() => { throw new Error('boom'); }));
-    const out = processBatch(messages(10), engine, T);
+    const out = processChunk(messages(10), engine, T);
     expect(out.rows).toHaveLength(10);
     expect(failures).toHaveLength(3);
     expect(failures[2]).toMatchObject({ disabled: true, consecutive: 3 });
@@ -65,7 +65,7 @@ describe('plugin isolation', () => {
     // row. Without the reset the fourth failure would be the third counted and disable it.
     let calls = 0;
     const { engine, failures } = setup(failing(() => { calls += 1; if (calls % 3 !== 0) throw new Error('two in three'); }));
-    processBatch(messages(10), engine, T);
+    processChunk(messages(10), engine, T);
     expect(failures.map((f) => f.consecutive)).toEqual([1, 2, 1, 2, 1, 2, 1]);
     expect(failures.some((f) => f.disabled)).toBe(false);
     expect(engine.stats().find((s) => s.id === 'failing')).toMatchObject({ calls: 10, failures: 7, disabled: false });
@@ -73,7 +73,7 @@ describe('plugin isolation', () => {
 
   it('a rule over its time budget is counted as slow, its reports kept, and never disabled for it', () => {
     const { engine, failures } = setup(failing(() => busy(30)), { timeBudgetMs: 5, maxConsecutiveFailures: 2 });
-    const out = processBatch(messages(4), engine, T);
+    const out = processChunk(messages(4), engine, T);
     expect(out.rows).toHaveLength(4);
     expect(out.anomalies.filter((a) => a.rule === 'failing')).toHaveLength(4);
     // Only the spinning plugin's reports: with a 5 ms budget, a busy machine (the full suite runs
@@ -90,7 +90,7 @@ describe('plugin isolation', () => {
       // A slow failure report (a log line written to a busy disk) must not count against the next plugin.
       onPluginFailure: (f) => { failures.push(f); busy(25); },
     });
-    processBatch(messages(3), engine, T);
+    processChunk(messages(3), engine, T);
     expect(failures.map((f) => f.pluginId)).toEqual(['failing', 'failing', 'failing']);
     expect(engine.stats().find((s) => s.id === 'reporter')).toMatchObject({ calls: 3, slow: 0 });
   });
@@ -106,7 +106,7 @@ describe('plugin isolation', () => {
     const engine = new RuleEngine([instantiatePlugin(failing((r) => { r.heartRate = 0; }), {}, 'failing'), instantiatePlugin(after, {}, 'zz-after')], {
       allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 3, decode: DEFAULT_DECODE_POLICY, onPluginFailure: (f) => failures.push(f),
     });
-    const out = processBatch(messages(1), engine, T);
+    const out = processChunk(messages(1), engine, T);
     expect(out.rows[0]!.heartRate).toBe(45);
     expect(seen).toEqual([45]);
     expect(failures.map((f) => f.kind)).toEqual(['threw']);
@@ -116,16 +116,16 @@ describe('plugin isolation', () => {
     const { engine, failures } = setup(failing((_, ctx) => { ctx.report = () => undefined; }));
     const { engine: engine2, failures: failures2 } = setup(failing((_, ctx) => { ctx.late = true; }));
     // reporter runs before failing (ids sorted): the second reading shows whether failing's change stuck.
-    const out = processBatch(messages(2), engine, T);
+    const out = processChunk(messages(2), engine, T);
     expect(out.anomalies.map((a) => a.rule)).toEqual(['reporter', 'reporter']);
     expect(failures.map((f) => f.kind)).toEqual(['threw', 'threw']);
-    processBatch(messages(2), engine2, T);
+    processChunk(messages(2), engine2, T);
     expect(failures2.map((f) => f.kind)).toEqual(['threw', 'threw']);
   });
 
   it('an episode reported as ending before it started is a failure of the rule (the table would refuse it)', () => {
     const { engine, failures } = setup(failing((_, ctx) => ctx.report({ messageId: 'x', severity: 'info', episodeStart: T, episodeEnd: T - 1 })));
-    const out = processBatch(messages(1), engine, T);
+    const out = processChunk(messages(1), engine, T);
     expect(out.anomalies.map((a) => a.rule)).toEqual(['reporter']);
     expect(failures.map((f) => f.error.code)).toEqual(['PLUGIN_FAILED']);
   });
@@ -138,14 +138,14 @@ describe('plugin isolation', () => {
       (_: unknown, ctx: any) => ctx.setTimer(T),
     ]) {
       const { engine, failures } = setup(failing(misuse));
-      processBatch(messages(1), engine, T);
+      processChunk(messages(1), engine, T);
       expect(failures.map((f) => f.error.code)).toEqual(['PLUGIN_FAILED']);
     }
   });
 
   it('a throwing failure callback does not break the batch', () => {
     const { engine } = setup(failing(() => { throw new Error('boom'); }), { onPluginFailure: () => { throw new Error('logger down'); } });
-    expect(processBatch(messages(2), engine, T).rows).toHaveLength(2);
+    expect(processChunk(messages(2), engine, T).rows).toHaveLength(2);
   });
 });
 
@@ -163,7 +163,7 @@ describe('validators fail closed', () => {
     const engine = new RuleEngine(plugins, {
       allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 3, decode: DEFAULT_DECODE_POLICY, onPluginFailure: (f) => failures.push(f), ...options,
     });
-    return { out: processBatch(bpm(values), engine, T), failures, engine };
+    return { out: processChunk(bpm(values), engine, T), failures, engine };
   };
 
   it('a validator that throws rejects the reading as validator_failed:<id>, and the validators after it do not run', () => {
@@ -213,7 +213,7 @@ describe('call board (read by the watchdog while a plugin runs)', () => {
     const seen: CallSample[] = [];
     const { engine } = setup(failing(() => { seen.push(board.read()); }), { board });
     const batch = messages(2).map((m, i) => ({ ...m, partition: 3, offset: String(40 + i) }));
-    processBatch(batch, engine, T);
+    processChunk(batch, engine, T);
     // 'failing' is the second plugin in stats() order: its index is what the watchdog names it by.
     expect(engine.stats()[1]!.id).toBe('failing');
     expect(seen.map((s) => [s.partition, s.offset, s.plugin])).toEqual([[3, '40', 1], [3, '41', 1]]);

@@ -1,4 +1,4 @@
-// Runs the loaded plugins on one reading at a time, inside one worker thread, as processBatch
+// Runs the loaded plugins on one reading at a time, inside one worker thread, as processChunk
 // asks (src/core/reading-rules.ts): validators, then, for a reading the core accepted, event-time
 // bookkeeping (watermark, due timers), stateless rules, stateful rules. It answers with what the
 // plugins said; the core decides what becomes of the reading (duplicate, late, row, reject).
@@ -26,7 +26,7 @@ import { StateStore, type CustomerState, type PartitionState, type StateCounts }
 export interface EngineOptions {
   readonly allowedLatenessMs: number;
   /**
-   * How far ahead of the worker's clock (processBatch's `now`) an event time may move the
+   * How far ahead of the worker's clock (processChunk's `now`) an event time may move the
    * watermark. A producer's clock is not ours: one reading stamped an hour ahead must not make
    * every other device's readings late.
    */
@@ -172,7 +172,7 @@ export class RuleEngine implements ReadingRules {
     });
   }
 
-  /** The input policy processBatch decodes messages with. */
+  /** The input policy processChunk decodes messages with. */
   get decodePolicy(): DecodePolicy { return this.options.decode; }
 
   /** A reading of `message` starts: shown on the call board, its partition's state looked up, a redelivery recognised. */

@@ -3,7 +3,7 @@
 // recently seen go. What is forgotten starts fresh; what is kept behaves as before.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { RawMessage } from '../core/types.js';
 import { defineRule, stateful, z } from './index.js';
 import { RuleEngine, type EngineOptions } from './engine.js';
@@ -50,7 +50,7 @@ function engineWith(plugins: Array<typeof counter | typeof alarm>, options: Part
 /** One chunk, committed; the worker's clock is just after the chunk's newest reading. */
 function run(engine: RuleEngine, messages: RawMessage[]) {
   const now = Math.max(...messages.map((m) => Number(JSON.parse(m.value!.toString()).timestamp))) + 1;
-  const out = processBatch(messages, engine, now);
+  const out = processChunk(messages, engine, now);
   engine.commit();
   return out;
 }

@@ -1,10 +1,10 @@
 // A RuleTester for plugins, used inside vitest: each case's readings go through the real
-// processBatch and engine (one batch per reading, like a stream) with the plugin alone, options
+// processChunk and engine (one batch per reading, like a stream) with the plugin alone, options
 // and readings frozen, and the anomalies, rejects and levels compared with what the case expects.
 import { describe, expect, it } from 'vitest';
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
-import type { Activity, BatchResult, Level, RawMessage, Severity } from '../core/types.js';
+import type { Activity, ChunkResult, Level, RawMessage, Severity } from '../core/types.js';
 import type { PluginDefinition } from './contract.js';
 import { RuleEngine, type PluginFailure } from './engine.js';
 import { instantiatePlugin } from './loader.js';
@@ -75,15 +75,15 @@ export function series(start: number | string, stepMs: number, heartRates: reado
 /** The same value n times (for series). */
 export const repeat = (value: number, n: number): number[] => Array.from({ length: n }, () => value);
 
-/** Runs readings through processBatch with the plugin alone; returns all output and plugin failures. */
-export function runReadings(plugin: PluginDefinition, readings: readonly TestReading[], config: { options?: Record<string, unknown>; allowedLatenessMs?: number } = {}): BatchResult & { failures: PluginFailure[] } {
+/** Runs readings through processChunk with the plugin alone; returns all output and plugin failures. */
+export function runReadings(plugin: PluginDefinition, readings: readonly TestReading[], config: { options?: Record<string, unknown>; allowedLatenessMs?: number } = {}): ChunkResult & { failures: PluginFailure[] } {
   const failures: PluginFailure[] = [];
   const loaded = instantiatePlugin(plugin, config.options ?? {}, `(test of ${plugin.meta.id})`);
   const engine = new RuleEngine([loaded], {
     allowedLatenessMs: config.allowedLatenessMs ?? 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 10_000, maxConsecutiveFailures: Number.MAX_SAFE_INTEGER,
     decode: DEFAULT_DECODE_POLICY, strict: true, onPluginFailure: (f) => failures.push(f),
   });
-  const all: BatchResult & { failures: PluginFailure[] } = { rows: [], anomalies: [], rejects: [], failures };
+  const all: ChunkResult & { failures: PluginFailure[] } = { rows: [], anomalies: [], rejects: [], failures };
   const offsets = new Map<number, number>();
   for (const r of readings) {
     const partition = r.partition ?? 0;
@@ -97,7 +97,7 @@ export function runReadings(plugin: PluginDefinition, readings: readonly TestRea
       value: Buffer.from(JSON.stringify(body)), key: null, topic: 'test', partition, offset: String(offset),
       receivedAt: r.receivedAt === undefined ? ms(r.at) : ms(r.receivedAt),
     };
-    const out = processBatch([message], engine, message.receivedAt);
+    const out = processChunk([message], engine, message.receivedAt);
     engine.commit();
     all.rows.push(...out.rows);
     all.anomalies.push(...out.anomalies);
@@ -115,13 +115,13 @@ const nameOf = (c: TestReading | TestCase, i: number): string => {
   return rs.length === 1 ? `#${i + 1}: ${rs[0]!.heartRate} bpm${rs[0]!.activity ? ` (${rs[0]!.activity})` : ''}` : `#${i + 1}: ${rs.length} readings`;
 };
 
-function checkRows(c: TestReading | TestCase, out: BatchResult): void {
+function checkRows(c: TestReading | TestCase, out: ChunkResult): void {
   if ('heartRate' in c) return;
   if (c.levels !== undefined) expect(out.rows.map((r) => r.level), 'levels of the stored rows').toEqual(c.levels);
   if (c.late !== undefined) expect(out.rows.map((r) => r.late), 'late flags of the stored rows').toEqual(c.late);
 }
 
-const summary = (out: BatchResult) => out.anomalies.map((a) => ({
+const summary = (out: ChunkResult) => out.anomalies.map((a) => ({
   messageId: a.detail.messageId, severity: a.severity, customerId: a.customerId, eventTime: a.eventTime,
   episodeStart: a.episodeStart, episodeEnd: a.episodeEnd ?? null, data: a.detail,
 }));

@@ -1,21 +1,21 @@
 // Writes a group's output so that rows the table refuses cannot block their partition. The normal
-// path is one writeBatch, as before. Only when PostgreSQL refuses the statement for its rows (a
+// path is one writeGroup, as before. Only when PostgreSQL refuses the statement for its rows (a
 // data or constraint error, not a retriable one) is the group split in halves, and each half
 // written on its own, until every refused item is alone (bisection: about 2 x log2(n) statements
 // per refused item). A refused reading becomes a reject (store_rejected:<sqlstate>) and is stored in
 // rejected_readings; the rest of the group is stored, so the offset can move on. Every write is
 // idempotent, so a retriable error half-way (it is thrown) just means the next attempt starts over.
 import type pg from 'pg';
-import type { Anomaly, BatchResult, ReadingRow, Reject } from '../core/types.js';
+import type { Anomaly, ChunkResult, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
-import { writeBatch, type WriteCounts } from './batch-writer.js';
+import { writeGroup, type WriteCounts } from './group-writer.js';
 
 /** The outcome of writeIsolating. */
 export interface IsolatedWrite {
   /** Rows newly written (duplicates of earlier deliveries are not counted). */
   counts: WriteCounts;
   /** What PostgreSQL took: the input minus what it refused, plus the refused readings' rejects it stored. */
-  stored: BatchResult;
+  stored: ChunkResult;
   /** The readings it refused, as rejects (store_rejected:<sqlstate>): for the dead-letter topic. */
   refused: Reject[];
   /** Anomalies and rejects it refused even alone (nothing left to try), with why. */
@@ -32,18 +32,18 @@ type Item = { row: ReadingRow; anomalies: Anomaly[] } | { reject: Reject } | { a
  * Writes `batch`, isolating what PostgreSQL refuses (see the header). Throws only a retriable
  * StoreWriteError (the caller retries with backoff).
  */
-export async function writeIsolating(pool: pg.Pool, batch: BatchResult, refuse: RefuseReading): Promise<IsolatedWrite> {
+export async function writeIsolating(pool: pg.Pool, batch: ChunkResult, refuse: RefuseReading): Promise<IsolatedWrite> {
   // The normal path: one statement, nothing copied.
   try {
-    return { counts: await writeBatch(pool, batch), stored: batch, refused: [], dropped: [] };
+    return { counts: await writeGroup(pool, batch), stored: batch, refused: [], dropped: [] };
   } catch (error) {
     if ((error as StoreWriteError).retriable !== false) throw error;
   }
   const outcome: IsolatedWrite = { counts: { readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 }, stored: { rows: [], anomalies: [], rejects: [] }, refused: [], dropped: [] };
   // Writes `part`; on success adds it to the outcome, on a data error returns that error.
-  const attempt = async (part: BatchResult): Promise<StoreWriteError | undefined> => {
+  const attempt = async (part: ChunkResult): Promise<StoreWriteError | undefined> => {
     try {
-      const counts = await writeBatch(pool, part);
+      const counts = await writeGroup(pool, part);
       outcome.counts.readings += counts.readings;
       outcome.counts.anomalies += counts.anomalies;
       for (const [rule, n] of Object.entries(counts.anomaliesByRule)) outcome.counts.anomaliesByRule[rule] = (outcome.counts.anomaliesByRule[rule] ?? 0) + n;
@@ -99,7 +99,7 @@ export async function writeIsolating(pool: pg.Pool, batch: BatchResult, refuse: 
 }
 
 /** The bisection's units, in batch order. An anomaly travels with the reading of its customer and event time, when that is in the batch. */
-function itemsOf(batch: BatchResult): Item[] {
+function itemsOf(batch: ChunkResult): Item[] {
   const readings = new Map<string, { row: ReadingRow; anomalies: Anomaly[] }>();
   const items: Item[] = [];
   for (const row of batch.rows) {
@@ -116,8 +116,8 @@ function itemsOf(batch: BatchResult): Item[] {
   return items;
 }
 
-function batchOf(items: readonly Item[]): BatchResult {
-  const batch: BatchResult = { rows: [], anomalies: [], rejects: [] };
+function batchOf(items: readonly Item[]): ChunkResult {
+  const batch: ChunkResult = { rows: [], anomalies: [], rejects: [] };
   for (const item of items) {
     if ('row' in item) { batch.rows.push(item.row); for (const a of item.anomalies) batch.anomalies.push(a); }
     else if ('reject' in item) batch.rejects.push(item.reject);

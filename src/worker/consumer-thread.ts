@@ -1,7 +1,7 @@
 // One consumer worker thread: a member of the consumer group that turns each chunk of messages
 // into rows, anomalies and rejects (the pure core), makes them durable, then lets the offset commit.
 //
-//   Kafka chunk ─► processBatch (decode, validate, rules) ─► durable output ─► commit
+//   Kafka chunk ─► processChunk (decode, validate, rules) ─► durable output ─► commit
 //
 // The durable output (durable-output.ts) writes the chunks ready in one turn as one group (rows,
 // dead-letter copies, alerts) and retries until they are durable (write-retry.ts); then the rule
@@ -21,7 +21,7 @@
 // itself. Everything it counts goes to its metrics registry, posted to the orchestrator every
 // second with its partitions.
 import { threadId } from 'node:worker_threads';
-import { quarantineKey } from '../core/process-batch.js';
+import { quarantineKey } from '../core/process-chunk.js';
 import type { RawMessage } from '../core/types.js';
 import { createKafka } from '../kafka/client.js';
 import { startChunkConsumer, type ChunkControl } from '../kafka/chunk-consumer.js';

@@ -7,9 +7,9 @@
 //   group ─┬► writeIsolating (rows, anomalies, rejects)
 //          └► dead-letter copies of the rejects
 //   both durable ─► dead-letter copies of the readings the table refused ─► alerts
-import { receiveTime } from '../core/process-batch.js';
+import { receiveTime } from '../core/process-chunk.js';
 import { rejectOf } from '../core/reject.js';
-import type { BatchResult, RawMessage, ReadingRow, Reject } from '../core/types.js';
+import type { ChunkResult, RawMessage, ReadingRow, Reject } from '../core/types.js';
 import type { StoreWriteError } from '../errors.js';
 import type { ChunkControl } from '../kafka/chunk-consumer.js';
 import type { Publisher } from '../kafka/producer.js';
@@ -25,7 +25,7 @@ import { retryUntilDurable } from './write-retry.js';
 /** One partition's chunk, processed, waiting to be made durable with the others of its turn. */
 export interface ProcessedChunk {
   messages: RawMessage[];
-  result: BatchResult;
+  result: ChunkResult;
   control: ChunkControl;
 }
 
@@ -54,7 +54,7 @@ export class DurableOutput {
    */
   async write(group: ProcessedChunk[]): Promise<Alert[] | undefined> {
     const { pool, publisher, deadLetterTopic, alerts, log } = this.options;
-    const result: BatchResult = group.length === 1 ? group[0]!.result : {
+    const result: ChunkResult = group.length === 1 ? group[0]!.result : {
       rows: group.flatMap((c) => c.result.rows),
       anomalies: group.flatMap((c) => c.result.anomalies),
       rejects: group.flatMap((c) => c.result.rejects),
@@ -105,7 +105,7 @@ export class DurableOutput {
         d.anomaly === undefined ? 'reject refused by the database; kept on the dead-letter topic only' : 'anomaly refused by the database; dropped');
     }
     // Every reject counts, stored or (when the table refused even that) on the dead-letter topic only.
-    const outcome: BatchResult = { rows: stored.rows, anomalies: stored.anomalies, rejects: refused.length === 0 ? result.rejects : [...result.rejects, ...refused] };
+    const outcome: ChunkResult = { rows: stored.rows, anomalies: stored.anomalies, rejects: refused.length === 0 ? result.rejects : [...result.rejects, ...refused] };
     const consumed = group.reduce((n, c) => n + c.messages.length, 0);
     this.options.metrics.recordWrite({
       consumed, outcome, stored: counts.readings, newAnomalies: counts.anomaliesByRule, writeMs: performance.now() - started, published: published.length, suppressed,

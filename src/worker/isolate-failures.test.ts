@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DECODE_POLICY } from '../core/decode.js';
-import { processBatch } from '../core/process-batch.js';
+import { processChunk } from '../core/process-chunk.js';
 import type { Verdict } from '../core/reading-rules.js';
 import type { RawMessage, Reading } from '../core/types.js';
 import { RuleEngine, type EngineOptions } from '../rules/engine.js';
@@ -49,7 +49,7 @@ describe('processIsolated', () => {
 
   it('rejects the messages the core throws on and processes the rest as if they were never sent', () => {
     const engine = new BuggyEngine(plugins, OPTIONS);
-    expect(() => processBatch(messages, engine, NOW)).toThrow(TypeError);
+    expect(() => processChunk(messages, engine, NOW)).toThrow(TypeError);
     engine.rollback();
 
     const failures: Array<[string, string]> = [];
@@ -60,7 +60,7 @@ describe('processIsolated', () => {
     expect(result.rejects[0]!.raw.toString()).toContain('"BUG"');
     expect(result.rejects[0]!.detail).toContain('TypeError: a bug in the engine');
 
-    const reference = processBatch(withoutBug, new BuggyEngine(plugins, OPTIONS), NOW);
+    const reference = processChunk(withoutBug, new BuggyEngine(plugins, OPTIONS), NOW);
     expect(result.rows).toEqual(reference.rows);
     expect(result.anomalies).toEqual(reference.anomalies);
     expect(result.anomalies.filter((a) => a.rule === 'tachycardia').map((a) => [a.eventTime, a.episodeEnd])).toEqual([[T, undefined]]);
@@ -71,18 +71,18 @@ describe('processIsolated', () => {
     processIsolated(messages, engine, NOW, () => undefined);
     engine.commit();
     const reference = new BuggyEngine(plugins, OPTIONS);
-    processBatch(withoutBug, reference, NOW);
+    processChunk(withoutBug, reference, NOW);
     reference.commit();
     // C-1's last reading again (a duplicate), then it carries on and recovers: the episode ends once.
     const next = chunk([['C-1', T + 21 * 30 * S, 130], ['C-1', T + 22 * 30 * S, 80]], 100);
     const out = processIsolated(next, engine, NOW, () => undefined);
-    expect(out).toEqual(processBatch(next, reference, NOW));
+    expect(out).toEqual(processChunk(next, reference, NOW));
     expect(out.rejects.map((r) => r.reason)).toEqual(['duplicate']);
     expect(out.anomalies.filter((a) => a.rule === 'tachycardia').map((a) => [a.eventTime, a.episodeEnd])).toEqual([[T, T + 21 * 30 * S]]);
   });
 
-  it('is processBatch itself when nothing throws', () => {
+  it('is processChunk itself when nothing throws', () => {
     const result = processIsolated(withoutBug, new BuggyEngine(plugins, OPTIONS), NOW, () => { throw new Error('not called'); });
-    expect(result).toEqual(processBatch(withoutBug, new BuggyEngine(plugins, OPTIONS), NOW));
+    expect(result).toEqual(processChunk(withoutBug, new BuggyEngine(plugins, OPTIONS), NOW));
   });
 });

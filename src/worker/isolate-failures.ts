@@ -1,19 +1,19 @@
-// processBatch for the worker, with a bug in the core contained to the messages that trigger it.
+// processChunk for the worker, with a bug in the core contained to the messages that trigger it.
 // The core never throws on anything a producer sends; if it does anyway (a bug in the engine or
 // the decoder), retrying the chunk throws again every time and its partition stalls for good. So
 // the chunk is processed again without the messages that throw on their own: they become rejects
 // (processing_failed, kept in rejected_readings and on the dead-letter topic with the error, to
 // be replayed once the bug is fixed), and the others are stored as if those were never sent.
-import { processBatch, receiveTime, type Quarantine } from '../core/process-batch.js';
+import { processChunk, receiveTime, type Quarantine } from '../core/process-chunk.js';
 import { rejectOf } from '../core/reject.js';
-import type { BatchResult, RawMessage, Reject } from '../core/types.js';
+import type { ChunkResult, RawMessage, Reject } from '../core/types.js';
 import type { RuleEngine } from '../rules/engine.js';
 
 /** Reject reason of a message the core threw on. */
 export const PROCESSING_FAILED = 'processing_failed';
 
 /**
- * processBatch on one partition's chunk, committed in the engine up to this chunk (the worker
+ * processChunk on one partition's chunk, committed in the engine up to this chunk (the worker
  * commits or rolls back each chunk before the next of its partition). Never throws because of a
  * message: `onFailure` is told of each one the core threw on, and it becomes a reject. Rule state
  * ends exactly as if only the other messages had been processed.
@@ -21,9 +21,9 @@ export const PROCESSING_FAILED = 'processing_failed';
 export function processIsolated(
   messages: readonly RawMessage[], engine: RuleEngine, now: number, onFailure: (error: unknown, message: RawMessage) => void,
   quarantine?: Quarantine,
-): BatchResult {
+): ChunkResult {
   try {
-    return processBatch(messages, engine, now, quarantine);
+    return processChunk(messages, engine, now, quarantine);
   } catch {
     // Found below, message by message.
   }
@@ -35,7 +35,7 @@ export function processIsolated(
   const failed: Reject[] = [];
   for (const message of messages) {
     try {
-      processBatch([...kept, message], engine, now, quarantine);
+      processChunk([...kept, message], engine, now, quarantine);
       kept.push(message);
     } catch (error) {
       onFailure(error, message);
@@ -44,7 +44,7 @@ export function processIsolated(
     }
     engine.rollback(partition);
   }
-  const result = processBatch(kept, engine, now, quarantine);
+  const result = processChunk(kept, engine, now, quarantine);
   result.rejects.push(...failed);
   return result;
 }

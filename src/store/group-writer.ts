@@ -3,7 +3,7 @@
 // and the parameter count stays at 29 whatever the batch size (no 65,535-parameter limit).
 // Every insert is idempotent, so a batch redelivered after a crash or rebalance adds nothing.
 import type pg from 'pg';
-import type { BatchResult } from '../core/types.js';
+import type { ChunkResult } from '../core/types.js';
 import { StoreWriteError } from '../errors.js';
 import { classifyWriteError } from './write-errors.js';
 
@@ -112,7 +112,7 @@ const MINUTE_MS = 60_000;
  * The batch's readings summed per minute, level, 10-bpm bucket and partition: the rollup rows
  * they add when every one of them is new (the same groups the SQL fallback makes).
  */
-export function rollupGroups(rows: BatchResult['rows']): { minute: number[]; level: string[]; bucket: number[]; partition: number[]; readings: number[]; bpmSum: number[] } {
+export function rollupGroups(rows: ChunkResult['rows']): { minute: number[]; level: string[]; bucket: number[]; partition: number[]; readings: number[]; bpmSum: number[] } {
   // Grouped by minute, then partition, then a number made of the level and bucket: a string key
   // per reading showed in a drain's heap profile. A batch comes from one partition
   // (or a few) and spans a minute or two, so the outer maps stay tiny.
@@ -149,7 +149,7 @@ export function rollupGroups(rows: BatchResult['rows']): { minute: number[]; lev
 }
 
 /** Builds the 29 parameters of a batch (column-wise arrays, one per column, and the row count). */
-export function batchParameters(batch: BatchResult): unknown[] {
+export function batchParameters(batch: ChunkResult): unknown[] {
   const { rows, anomalies, rejects } = batch;
   const rollup = rollupGroups(rows);
   return [
@@ -169,7 +169,7 @@ export function batchParameters(batch: BatchResult): unknown[] {
  * Writes the batch atomically; resolves with what was new. Throws a StoreWriteError, classified
  * (write-errors.ts): retriable, or the fault of some of the rows (see isolating-writer.ts).
  */
-export async function writeBatch(pool: pg.Pool, batch: BatchResult): Promise<WriteCounts> {
+export async function writeGroup(pool: pg.Pool, batch: ChunkResult): Promise<WriteCounts> {
   if (batch.rows.length + batch.anomalies.length + batch.rejects.length === 0) return { readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 };
   let values: unknown[];
   try {

@@ -1,14 +1,14 @@
-// writeBatch against a real migrated database: every column lands as given, redelivery adds
+// writeGroup against a real migrated database: every column lands as given, redelivery adds
 // nothing, an episode's end completes its row, big batches fit one call, and a bad batch stores nothing.
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Anomaly, BatchResult, Reject, ReadingRow } from '../src/core/types.js';
-import { writeBatch } from '../src/store/batch-writer.js';
+import type { Anomaly, ChunkResult, Reject, ReadingRow } from '../src/core/types.js';
+import { writeGroup } from '../src/store/group-writer.js';
 import { createTestDatabase, openPool, type TestDatabase } from './support/database.js';
 import { count } from './support/pipeline.js';
 
 const T = Date.parse('2026-11-23T07:40:00.123Z');
-const empty = (): BatchResult => ({ rows: [], anomalies: [], rejects: [] });
+const empty = (): ChunkResult => ({ rows: [], anomalies: [], rejects: [] });
 const row = (customerId: string, eventTime: number, extra: Partial<ReadingRow> = {}): ReadingRow =>
   ({ customerId, eventTime, heartRate: 72, level: 'normal', late: false, partition: 0, offset: '0', ...extra });
 const reject = (offset: string, raw: Buffer, extra: Partial<Reject> = {}): Reject =>
@@ -17,7 +17,7 @@ const reject = (offset: string, raw: Buffer, extra: Partial<Reject> = {}): Rejec
 const UTC_US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 const us = (ms: number) => new Date(ms).toISOString().replace('Z', '000Z');
 
-describe('writeBatch', () => {
+describe('writeGroup', () => {
   let db: TestDatabase;
   let pool: pg.Pool;
   beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('writeBatch', () => {
 
   it('stores readings, anomalies and rejects with every column as given', async () => {
     const binary = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x0a, 0x00, 0xc3]);
-    const batch: BatchResult = {
+    const batch: ChunkResult = {
       rows: [
         row('COL-1', T, { heartRate: 45, level: 'low', late: true, partition: 3, offset: '9007199254740993' }),
         row('COL-2', T + 1, { heartRate: 250, level: 'critical_high', partition: 0, offset: '0' }),
@@ -49,7 +49,7 @@ describe('writeBatch', () => {
         reject('10', Buffer.from('{"a":\u0000}'), { detail: 'Unexpected token \'\u0000\', "{"a":\u0000}" is not valid JSON' }),
       ],
     };
-    expect(await writeBatch(pool, batch)).toEqual({ readings: 3, anomalies: 2, anomaliesByRule: { bradycardia: 1, tachycardia: 1 }, rejects: 4 });
+    expect(await writeGroup(pool, batch)).toEqual({ readings: 3, anomalies: 2, anomaliesByRule: { bradycardia: 1, tachycardia: 1 }, rejects: 4 });
 
     const readings = await pool.query(`SELECT customer_id, to_char(event_time AT TIME ZONE 'UTC', ${UTC_US}) AS t, heart_rate, level, late, kafka_partition, kafka_offset::text
       FROM heartbeats ORDER BY customer_id`);
@@ -81,7 +81,7 @@ describe('writeBatch', () => {
     expect(rejects.rows[3]!.detail).toBe('Unexpected token \'\uFFFD\', "{"a":\uFFFD}" is not valid JSON');
 
     // Redelivery of the same batch (crash before the offset commit) adds nothing, and says so.
-    expect(await writeBatch(pool, batch)).toEqual({ readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 });
+    expect(await writeGroup(pool, batch)).toEqual({ readings: 0, anomalies: 0, anomaliesByRule: {}, rejects: 0 });
     expect(await count(pool, 'SELECT count(*) FROM heartbeats')).toBe(3);
     expect(await count(pool, 'SELECT count(*) FROM anomalies')).toBe(2);
     expect(await count(pool, 'SELECT count(*) FROM rejected_readings')).toBe(4);
@@ -89,7 +89,7 @@ describe('writeBatch', () => {
 
   it('stores the first and last event times the input accepts to the millisecond (1970-01-01, 9999-12-31)', async () => {
     const first = Date.parse('1970-01-01T00:00:00.000Z'), last = Date.parse('9999-12-31T23:59:59.999Z'), y2300 = Date.parse('2300-06-15T12:34:56.789Z');
-    expect(await writeBatch(pool, {
+    expect(await writeGroup(pool, {
       ...empty(),
       rows: [row('EDGE-FIRST', first), row('EDGE-LAST', last), row('EDGE-2300', y2300)],
       anomalies: [{ customerId: 'EDGE-LAST', eventTime: last, rule: 'bradycardia', severity: 'info', detail: {} }],
@@ -114,7 +114,7 @@ describe('writeBatch', () => {
     // with the NULL level of a disabled level plugin (which the level column escapes).
     for (const [batch, level] of [[escaped, 'normal'], [plain, null]] as const) {
       const rows = batch.map((id, j) => row(id, QUOTED + j, { level, offset: String(j) }));
-      expect(await writeBatch(pool, { ...empty(), rows })).toMatchObject({ readings: batch.length });
+      expect(await writeGroup(pool, { ...empty(), rows })).toMatchObject({ readings: batch.length });
     }
     const { rows } = await pool.query<{ customer_id: string; level: string | null }>(
       'SELECT customer_id, level FROM heartbeats WHERE customer_id = ANY($1) ORDER BY event_time, customer_id', [ids]);
@@ -129,13 +129,13 @@ describe('writeBatch', () => {
   it('completes an episode reported first as ongoing and later with its end, in one row', async () => {
     const start = T + 3_600_000;
     const ongoing: Anomaly = { customerId: 'EP-1', eventTime: start, rule: 'bradycardia', severity: 'warning', detail: { messageId: 'started', minutes: 10 }, episodeStart: start };
-    expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 1 });
+    expect(await writeGroup(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 1 });
     const ended: Anomaly = { ...ongoing, severity: 'critical', detail: { messageId: 'ended', minutes: 25 }, episodeEnd: start + 25 * 60_000 };
     // The end completes that row: no new anomaly (so /metrics counts the episode once).
-    expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0, anomaliesByRule: {} });
+    expect(await writeGroup(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0, anomaliesByRule: {} });
     // Either report redelivered later (a rebalance replays an older chunk) changes nothing.
-    expect(await writeBatch(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 0 });
-    expect(await writeBatch(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0 });
+    expect(await writeGroup(pool, { ...empty(), anomalies: [ongoing] })).toMatchObject({ anomalies: 0 });
+    expect(await writeGroup(pool, { ...empty(), anomalies: [ended] })).toMatchObject({ anomalies: 0 });
     const { rows } = await pool.query(`SELECT severity, detail, to_char(episode_start AT TIME ZONE 'UTC', ${UTC_US}) AS s,
       to_char(episode_end AT TIME ZONE 'UTC', ${UTC_US}) AS e FROM anomalies WHERE customer_id = 'EP-1'`);
     expect(rows).toHaveLength(1);
@@ -144,25 +144,25 @@ describe('writeBatch', () => {
 
   it('writes 20,000 readings, 5,000 anomalies and 2,000 rejects in one call', async () => {
     const base = T + 2 * 86_400_000;
-    const batch: BatchResult = {
+    const batch: ChunkResult = {
       rows: Array.from({ length: 20_000 }, (_, i) => row(`BIG-${i % 500}`, base + i, { heartRate: 20 + (i % 231), partition: i % 12, offset: String(i) })),
       anomalies: Array.from({ length: 5000 }, (_, i): Anomaly => ({ customerId: `BIG-${i % 500}`, eventTime: base + i, rule: 'tachycardia', severity: 'warning', detail: { i } })),
       rejects: Array.from({ length: 2000 }, (_, i) => reject(String(i), Buffer.from([i & 0xff, 0xff]), { topic: 'big' })),
     };
-    expect(await writeBatch(pool, batch)).toEqual({ readings: 20_000, anomalies: 5000, anomaliesByRule: { tachycardia: 5000 }, rejects: 2000 });
+    expect(await writeGroup(pool, batch)).toEqual({ readings: 20_000, anomalies: 5000, anomaliesByRule: { tachycardia: 5000 }, rejects: 2000 });
     expect(await count(pool, `SELECT count(*) FROM heartbeats WHERE customer_id LIKE 'BIG-%'`)).toBe(20_000);
     expect(await count(pool, `SELECT count(*) FROM rejected_readings WHERE topic = 'big'`)).toBe(2000);
   });
 
   it('stores nothing of a batch in which one row breaks a CHECK', async () => {
     const before = await Promise.all(['heartbeats', 'anomalies', 'rejected_readings'].map((t) => count(pool, `SELECT count(*) FROM ${t}`)));
-    const batch: BatchResult = {
+    const batch: ChunkResult = {
       rows: [row('ATOM-1', T), row('ATOM-2', T, { heartRate: 300 })],
       anomalies: [{ customerId: 'ATOM-1', eventTime: T, rule: 'tachycardia', severity: 'warning', detail: {} }],
       rejects: [reject('1', Buffer.from('x'), { topic: 'atomic' })],
     };
     // check_violation: the rows' fault, so not retriable (the isolating writer then finds the row).
-    await expect(writeBatch(pool, batch)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', sqlstate: '23514', retriable: false });
+    await expect(writeGroup(pool, batch)).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED', sqlstate: '23514', retriable: false });
     const after = await Promise.all(['heartbeats', 'anomalies', 'rejected_readings'].map((t) => count(pool, `SELECT count(*) FROM ${t}`)));
     expect(after).toEqual(before);
   });
@@ -182,12 +182,12 @@ describe('writeBatch', () => {
       FROM heartbeats WHERE customer_id LIKE 'SUM-%' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`);
 
     // First delivery of the first 200: every row new.
-    expect(await writeBatch(pool, { ...empty(), rows: rows.slice(0, 200) })).toMatchObject({ readings: 200 });
+    expect(await writeGroup(pool, { ...empty(), rows: rows.slice(0, 200) })).toMatchObject({ readings: 200 });
     expect((await rollupOf('')).rows).toEqual((await expected()).rows);
     // A redelivery overlapping it (rows 150-299): only the 100 new ones may count.
-    expect(await writeBatch(pool, { ...empty(), rows: rows.slice(150) })).toMatchObject({ readings: 100 });
+    expect(await writeGroup(pool, { ...empty(), rows: rows.slice(150) })).toMatchObject({ readings: 100 });
     // A redelivery of rows all stored already: nothing changes.
-    expect(await writeBatch(pool, { ...empty(), rows: rows.slice(0, 50) })).toMatchObject({ readings: 0 });
+    expect(await writeGroup(pool, { ...empty(), rows: rows.slice(0, 50) })).toMatchObject({ readings: 0 });
     const rollup = (await rollupOf('')).rows;
     expect(rollup).toEqual((await expected()).rows);
     expect(rollup.reduce((n, r: { readings: number }) => n + r.readings, 0)).toBe(300);
@@ -196,14 +196,14 @@ describe('writeBatch', () => {
 
   it('keeps the rollup per partition: a writer of one partition never waits on another partition\'s rollup rows', async () => {
     const minute = Date.parse('2026-11-23T09:15:00Z');
-    await writeBatch(pool, { ...empty(), rows: [row('ROLL-0', minute + 1000, { heartRate: 71, partition: 0, offset: '1' })] });
+    await writeGroup(pool, { ...empty(), rows: [row('ROLL-0', minute + 1000, { heartRate: 71, partition: 0, offset: '1' })] });
     // Another transaction holds partition 0's row of that minute, level and bucket (as a writer of
     // partition 0 does until it commits).
     const holder = await pool.connect();
     try {
       await holder.query('BEGIN');
       await holder.query(`SELECT * FROM heartbeat_minutes WHERE minute = $1 AND kafka_partition = 0 FOR UPDATE`, [new Date(minute)]);
-      const write = writeBatch(pool, { ...empty(), rows: [row('ROLL-1', minute + 2000, { heartRate: 73, partition: 1, offset: '1' })] });
+      const write = writeGroup(pool, { ...empty(), rows: [row('ROLL-1', minute + 2000, { heartRate: 73, partition: 1, offset: '1' })] });
       const waited = await Promise.race([write.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 5000))]);
       expect(waited, 'the partition 1 write waited for the lock on partition 0\'s rollup row').toBe(false);
     } finally {

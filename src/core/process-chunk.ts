@@ -7,9 +7,9 @@ import { DecodeFailure, decodeReading } from './decode.js';
 import { MAX_EVENT_TIME } from './input-policy.js';
 import type { ReadingRules } from './reading-rules.js';
 import { rejectOf } from './reject.js';
-import { SeenInBatch } from './seen-in-batch.js';
+import { SeenInChunk } from './seen-in-chunk.js';
 import { NOT_STORABLE_REASON, notStorable, storedHeartRate } from './table-limits.js';
-import type { Anomaly, BatchResult, RawMessage, Reading } from './types.js';
+import type { Anomaly, ChunkResult, RawMessage, Reading } from './types.js';
 
 /**
  * Messages not to give to the plugins again, by quarantineKey(partition, offset) (one topic is
@@ -37,14 +37,14 @@ const NO_QUARANTINE: Quarantine = new Map();
  * the same identity (customerId, rule, eventTime) in one batch are merged: an episode confirmed
  * and ended in the batch is one anomaly.
  */
-export function processBatch(messages: readonly RawMessage[], engine: ReadingRules, now: number, quarantine: Quarantine = NO_QUARANTINE): BatchResult {
-  const rows: BatchResult['rows'] = [];
+export function processChunk(messages: readonly RawMessage[], engine: ReadingRules, now: number, quarantine: Quarantine = NO_QUARANTINE): ChunkResult {
+  const rows: ChunkResult['rows'] = [];
   const acceptedTimes = (customerId: string) => {
     const times: number[] = [];
     for (const r of rows) if (r.customerId === customerId) times.push(r.eventTime);
     return times;
   };
-  const out: Batch = { rows, anomalies: [], rejects: [], seen: new SeenInBatch(acceptedTimes) };
+  const out: Batch = { rows, anomalies: [], rejects: [], seen: new SeenInChunk(acceptedTimes) };
   const policy = engine.decodePolicy;
   for (let message of messages) {
     if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
@@ -69,9 +69,9 @@ export function processBatch(messages: readonly RawMessage[], engine: ReadingRul
   return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };
 }
 
-/** A batch's output so far; `seen` holds the readings accepted (see seen-in-batch.ts). */
-interface Batch extends BatchResult {
-  readonly seen: SeenInBatch;
+/** A batch's output so far; `seen` holds the readings accepted (see seen-in-chunk.ts). */
+interface Batch extends ChunkResult {
+  readonly seen: SeenInChunk;
 }
 
 /** Decides the fate of one decoded reading of `message`: a reject, or a row and its anomalies. */

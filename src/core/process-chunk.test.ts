@@ -1,4 +1,4 @@
-// Tests of processBatch with the shipped plugins: a mixed batch, hostile input that must never
+// Tests of processChunk with the shipped plugins: a mixed batch, hostile input that must never
 // throw, duplicates, redelivery, rollback after a failed write, episode merging, timers and rebalance.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +10,13 @@ import range from '../../plugins/range.js';
 import { HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM } from './input-policy.js';
 import { NOT_STORABLE_REASON } from './table-limits.js';
 import { DEFAULT_DECODE_POLICY } from './decode.js';
-import { processBatch, quarantineKey } from './process-batch.js';
+import { processChunk, quarantineKey } from './process-chunk.js';
 import type { RawMessage } from './types.js';
 
 const PLUGINS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../plugins');
 const T = Date.parse('2026-11-23T07:00:00Z');
 const S = 1000, MIN = 60_000, HOUR = 60 * MIN;
-// The worker's clock while processing (processBatch's `now`): after every reading below was sent.
+// The worker's clock while processing (processChunk's `now`): after every reading below was sent.
 const NOW = T + HOUR;
 const OPTIONS: EngineOptions = { allowedLatenessMs: 30_000, maxClockSkewMs: 5_000, timeBudgetMs: 1000, maxConsecutiveFailures: 5, decode: DEFAULT_DECODE_POLICY };
 
@@ -40,10 +40,10 @@ const reading = (customer: string, at: number, bpm: number, extra: Record<string
 /** Readings of a customer at rest (so that tachycardia judges a high rate without inferring activity). */
 const run = (customer: string, from: number, stepMs: number, bpms: number[]) => bpms.map((b, i) => reading(customer, from + i * stepMs, b, { activity: 'rest' }));
 
-describe('processBatch', () => {
+describe('processChunk', () => {
   it('sorts a mixed batch into rows, anomalies and rejects with reasons', () => {
     const bad = msg('{"customer_id":"C-1","heart_rate":7');
-    const out = processBatch([
+    const out = processChunk([
       reading('C-1', T, 72), reading('C-2', T, 45), reading('C-3', T, 251), bad, msg(null), reading('C-4', T, 130, { activity: 'exercise' }),
     ], engine(), NOW);
     expect(out.rows.map((r) => [r.customerId, r.level, r.late])).toEqual([
@@ -72,13 +72,13 @@ describe('processBatch', () => {
         messages.push(msg(chars.join(''), { partition: i % 4 }));
       }
     }
-    const out = processBatch(messages, engine(), NOW);
+    const out = processChunk(messages, engine(), NOW);
     expect(out.rows.length + out.rejects.length).toBe(messages.length);
     expect(out.rejects.filter((r) => !/^[a-z0-9_]+(:[a-z_]+)?$/.test(r.reason) || r.detail.length === 0).map((r) => [r.reason, r.detail])).toEqual([]);
   });
 
   it('stores a duplicate reading once and reports it once', () => {
-    const out = processBatch([reading('C-1', T, 45), reading('C-1', T, 45), reading('C-1', T + S, 45)], engine(), NOW);
+    const out = processChunk([reading('C-1', T, 45), reading('C-1', T, 45), reading('C-1', T + S, 45)], engine(), NOW);
     expect(out.rows).toHaveLength(2);
     expect(out.anomalies.filter((a) => a.rule === 'low-point')).toHaveLength(2);
     expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['duplicate', 'dedupe']]);
@@ -92,8 +92,8 @@ describe('processBatch', () => {
       reading('C-1', T + S, 72), reading('C-1', T - S, 72), reading('C-1', T + S, 72), reading('C-2', T, 72),
     ];
     const e = engine();
-    const first = processBatch(batch, e, NOW);
-    const outcome = (out: ReturnType<typeof processBatch>) => [
+    const first = processChunk(batch, e, NOW);
+    const outcome = (out: ReturnType<typeof processChunk>) => [
       out.rows.map((r) => `${r.customerId}@${(r.eventTime - T) / S}`),
       out.rejects.map((r) => `${r.offset}:${r.reason}`),
     ];
@@ -103,23 +103,23 @@ describe('processBatch', () => {
     ]);
     // The same messages again (the write failed): the same outcome, duplicates within it included.
     e.rollback();
-    expect(outcome(processBatch(batch, e, NOW))).toEqual(outcome(first));
+    expect(outcome(processChunk(batch, e, NOW))).toEqual(outcome(first));
   });
 
   it('catches a duplicate sent again in the next batch', () => {
     const e = engine();
-    processBatch([reading('C-1', T, 72)], e, NOW);
+    processChunk([reading('C-1', T, 72)], e, NOW);
     e.commit();
-    expect(processBatch([reading('C-1', T, 72)], e, NOW).rejects.map((r) => r.reason)).toEqual(['duplicate']);
+    expect(processChunk([reading('C-1', T, 72)], e, NOW).rejects.map((r) => r.reason)).toEqual(['duplicate']);
   });
 
   it('marks readings older than the watermark as late and still stores them', () => {
-    const out = processBatch([reading('C-1', T + MIN, 72), reading('C-2', T + MIN - 31 * S, 72), reading('C-3', T + MIN - 30 * S, 72)], engine(), NOW);
+    const out = processChunk([reading('C-1', T + MIN, 72), reading('C-2', T + MIN - 31 * S, 72), reading('C-3', T + MIN - 30 * S, 72)], engine(), NOW);
     expect(out.rows.map((r) => r.late)).toEqual([false, true, false]);
   });
 
   it('merges an episode confirmed and ended in the same batch into one anomaly', () => {
-    const out = processBatch([...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-1', T + 11 * MIN, 80)], engine(), NOW);
+    const out = processChunk([...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-1', T + 11 * MIN, 80)], engine(), NOW);
     expect(out.anomalies.filter((a) => a.rule === 'tachycardia')).toEqual([
       expect.objectContaining({ customerId: 'C-1', eventTime: T, episodeStart: T, episodeEnd: T + 10 * MIN }),
     ]);
@@ -129,7 +129,7 @@ describe('processBatch', () => {
     // A minute above 110 bpm at rest, then silence: the kind of silence signal-loss reports by default.
     const batch: RawMessage[] = [];
     for (let i = 0; i < 20; i++) batch.push(...(i < 7 ? [reading('A', T + i * 10 * S, 120, { activity: 'rest' })] : []), reading('B', T + i * 10 * S, 70));
-    const out = processBatch(batch, engine(), NOW);
+    const out = processChunk(batch, engine(), NOW);
     expect(out.anomalies.filter((a) => a.rule === 'signal-loss')).toEqual([
       expect.objectContaining({ customerId: 'A', episodeStart: T + 60 * S }),
     ]);
@@ -138,9 +138,9 @@ describe('processBatch', () => {
   it('gives a redelivered batch the same rows and no second episode', () => {
     const e = engine();
     const batch = [...run('C-1', T, 30 * S, Array(21).fill(130)), reading('C-2', T, 45)];
-    const first = processBatch(batch, e, NOW);
+    const first = processChunk(batch, e, NOW);
     e.commit();
-    const again = processBatch(batch, e, NOW);
+    const again = processChunk(batch, e, NOW);
     expect(again.rows.map((r) => r.eventTime)).toEqual(first.rows.map((r) => r.eventTime));
     expect(again.rejects).toEqual([]);
     // Point anomalies repeat identically (the store ignores them); the episode is not reported twice.
@@ -151,12 +151,12 @@ describe('processBatch', () => {
 
   it('after a rollback (write failed) the redelivered batch gives exactly the first output', () => {
     const e = engine();
-    processBatch(run('C-1', T, 30 * S, Array(10).fill(130)), e, NOW);
+    processChunk(run('C-1', T, 30 * S, Array(10).fill(130)), e, NOW);
     e.commit();
     const batch = [...run('C-1', T + 5 * MIN, 30 * S, Array(11).fill(130)), reading('A', T + 5 * MIN, 70)];
-    const first = processBatch(batch, e, NOW);
+    const first = processChunk(batch, e, NOW);
     e.rollback();
-    const again = processBatch(batch, e, NOW);
+    const again = processChunk(batch, e, NOW);
     expect(again).toEqual(first);
     expect(first.anomalies.filter((a) => a.rule === 'tachycardia')).toHaveLength(1);
   });
@@ -166,29 +166,29 @@ describe('processBatch', () => {
     // partition 1's chunk was processed and made durable.
     const e = engine();
     const onPartition = (partition: number, batch: RawMessage[]) => batch.map((m) => ({ ...m, partition }));
-    processBatch(onPartition(0, run('P0', T, 30 * S, Array(10).fill(130))), e, NOW);
-    processBatch(onPartition(1, run('P1', T, 30 * S, Array(10).fill(130))), e, NOW);
+    processChunk(onPartition(0, run('P0', T, 30 * S, Array(10).fill(130))), e, NOW);
+    processChunk(onPartition(1, run('P1', T, 30 * S, Array(10).fill(130))), e, NOW);
     e.commit();
     const chunk0 = onPartition(0, run('P0', T + 5 * MIN, 30 * S, Array(11).fill(130)));
     const chunk1 = onPartition(1, run('P1', T + 5 * MIN, 30 * S, Array(11).fill(130)));
-    const first0 = processBatch(chunk0, e, NOW);
-    const first1 = processBatch(chunk1, e, NOW);
+    const first0 = processChunk(chunk0, e, NOW);
+    const first1 = processChunk(chunk1, e, NOW);
     e.commit([1]);
     e.rollback([0]);
     // Partition 0's redelivery gives exactly its first output, episode included ...
-    expect(processBatch(chunk0, e, NOW)).toEqual(first0);
+    expect(processChunk(chunk0, e, NOW)).toEqual(first0);
     expect(first0.anomalies.filter((a) => a.rule === 'tachycardia')).toHaveLength(1);
     // ... and partition 1 kept its committed state: a redelivery there reports its episode once only.
     expect(first1.anomalies.filter((a) => a.rule === 'tachycardia')).toHaveLength(1);
-    expect(processBatch(chunk1, e, NOW).anomalies.filter((a) => a.rule === 'tachycardia')).toEqual([]);
+    expect(processChunk(chunk1, e, NOW).anomalies.filter((a) => a.rule === 'tachycardia')).toEqual([]);
   });
 
   it('forgets revoked partitions: an episode in progress restarts its clock', () => {
     const e = engine();
-    processBatch(run('C-1', T, 30 * S, Array(15).fill(130)), e, NOW);
+    processChunk(run('C-1', T, 30 * S, Array(15).fill(130)), e, NOW);
     e.commit();
     e.revokePartitions([0]);
-    const out = processBatch(run('C-1', T + 7.5 * MIN, 30 * S, Array(10).fill(130)), e, NOW);
+    const out = processChunk(run('C-1', T + 7.5 * MIN, 30 * S, Array(10).fill(130)), e, NOW);
     expect(out.anomalies.filter((a) => a.rule === 'tachycardia')).toEqual([]);
   });
 
@@ -206,10 +206,10 @@ describe('processBatch', () => {
       return batch;
     };
     const e = engine();
-    processBatch(tick(T, T + 2 * MIN), e, T + 2 * MIN);
-    const ahead = processBatch([reading('FAST-CLOCK', T + 2 * MIN + HOUR, 72)], e, T + 2 * MIN);
+    processChunk(tick(T, T + 2 * MIN), e, T + 2 * MIN);
+    const ahead = processChunk([reading('FAST-CLOCK', T + 2 * MIN + HOUR, 72)], e, T + 2 * MIN);
     expect(ahead.rows.map((r) => r.late)).toEqual([false]);
-    const after = processBatch(tick(T + 2 * MIN, T + 12 * MIN), e, T + 12 * MIN);
+    const after = processChunk(tick(T + 2 * MIN, T + 12 * MIN), e, T + 12 * MIN);
     expect(after.rows.filter((r) => r.late)).toEqual([]);
     expect(after.anomalies.filter((a) => a.rule === 'signal-loss')).toEqual([]);
     expect(after.anomalies.filter((a) => a.rule === 'tachycardia').map((a) => [a.customerId, a.episodeStart])).toEqual([['HIGH', T]]);
@@ -219,7 +219,7 @@ describe('processBatch', () => {
     // Beyond 8.64e15 ms new Date(t).toISOString() throws: a duplicate's detail, a dead-letter header.
     const far = 9e15;
     const stampedFar = () => msg({ customer_id: 'C-1', timestamp: far, heart_rate: 72 }, { receivedAt: far });
-    const out = processBatch([
+    const out = processChunk([
       stampedFar(), stampedFar(), msg('{"customer_id":', { receivedAt: far }), msg({ customer_id: 'C-2', timestamp: T, heart_rate: 72 }, { receivedAt: far }),
     ], engine(), NOW);
     expect(out.rejects.map((r) => r.reason)).toEqual(['out_of_range:timestamp', 'out_of_range:timestamp', 'invalid_json']);
@@ -229,7 +229,7 @@ describe('processBatch', () => {
   });
 
   it('uses `now` when a message has no receive time', () => {
-    const out = processBatch([msg({ customer_id: 'C-1', timestamp: T + 10 * MIN, heart_rate: 72 }, { receivedAt: -1 })], engine(), T);
+    const out = processChunk([msg({ customer_id: 'C-1', timestamp: T + 10 * MIN, heart_rate: 72 }, { receivedAt: -1 })], engine(), T);
     expect(out.rejects.map((r) => r.reason)).toEqual(['timestamp_in_future']);
   });
 });
@@ -239,7 +239,7 @@ describe('what the heartbeats table stores, enforced by the core', () => {
   const widened = async () => [instantiatePlugin(range, { minBpm: 0, maxBpm: 400 }, 'range'), ...plugins.filter((p) => p.meta.id !== 'range')];
 
   it('a fraction accepted by input.wholeNumberHeartRate=false is stored rounded to whole bpm, and the plugins see it rounded', () => {
-    const out = processBatch([reading('FR-1', T, 75.5), reading('FR-2', T, 75.4), reading('FR-3', T, 249.5)], new RuleEngine(plugins, fractions), T);
+    const out = processChunk([reading('FR-1', T, 75.5), reading('FR-2', T, 75.4), reading('FR-3', T, 249.5)], new RuleEngine(plugins, fractions), T);
     expect(out.rows.map((r) => [r.customerId, r.heartRate])).toEqual([['FR-1', 76], ['FR-2', 75], ['FR-3', 250]]);
     expect(out.rejects).toEqual([]);
   });
@@ -247,25 +247,25 @@ describe('what the heartbeats table stores, enforced by the core', () => {
   it('a heart rate outside the table\'s limits is a reject even when the range validator is wider or disabled', async () => {
     const values = [HEART_RATE_MIN_BPM - 1, HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM, HEART_RATE_MAX_BPM + 1, 300, 250.5];
     for (const loaded of [await widened(), plugins.filter((p) => p.meta.id !== 'range'), []]) {
-      const out = processBatch(values.map((bpm, i) => reading(`LIM-${i}`, T, bpm)), new RuleEngine(loaded, fractions), T);
+      const out = processChunk(values.map((bpm, i) => reading(`LIM-${i}`, T, bpm)), new RuleEngine(loaded, fractions), T);
       expect(out.rows.map((r) => r.heartRate)).toEqual([HEART_RATE_MIN_BPM, HEART_RATE_MAX_BPM]);
       expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual(Array(4).fill([NOT_STORABLE_REASON, 'table']));
     }
   });
 
   it('the range validator, when it refuses first, keeps its own reason', () => {
-    const out = processBatch([reading('RNG-1', T, 300)], engine(), T);
+    const out = processChunk([reading('RNG-1', T, 300)], engine(), T);
     expect(out.rejects.map((r) => [r.reason, r.validator])).toEqual([['heart_rate_out_of_range', 'range']]);
   });
 
   it('rejects a quarantined message as plugin_timeout:<id> without running the plugins, and processes the rest', () => {
     const first = reading('QUA-1', T, 72), poison = reading('QUA-2', T, 45), after = reading('QUA-1', T + S, 73);
     const quarantine = new Map([[quarantineKey(poison.partition, poison.offset), 'spin-forever']]);
-    const out = processBatch([first, poison, after], engine(), NOW, quarantine);
+    const out = processChunk([first, poison, after], engine(), NOW, quarantine);
     expect(out.rows.map((r) => [r.customerId, r.heartRate])).toEqual([['QUA-1', 72], ['QUA-1', 73]]);
     expect(out.rejects.map((r) => [r.reason, r.validator, r.offset, r.raw.equals(poison.value!)])).toEqual([['plugin_timeout:spin-forever', 'spin-forever', poison.offset, true]]);
     // No plugin saw it: without the quarantine, low-point reports 45 bpm.
     expect(out.anomalies.filter((a) => a.customerId === 'QUA-2')).toEqual([]);
-    expect(processBatch([first, poison, after], engine(), NOW).anomalies.filter((a) => a.customerId === 'QUA-2').map((a) => a.rule)).toContain('low-point');
+    expect(processChunk([first, poison, after], engine(), NOW).anomalies.filter((a) => a.customerId === 'QUA-2').map((a) => a.rule)).toContain('low-point');
   });
 });

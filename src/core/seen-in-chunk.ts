@@ -5,7 +5,7 @@
 // customer's newest needs the customer's other times, which are then collected once from the
 // rows the batch accepted.
 
-export class SeenInBatch {
+export class SeenInChunk {
   private readonly newest = new Map<string, number>();
   private readonly all = new Map<string, Set<number>>();
 

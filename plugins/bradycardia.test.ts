@@ -32,6 +32,20 @@ ruleTester(bradycardia, {
   ],
 });
 
+describe('bradycardia with an out-of-order reading', () => {
+  ruleTester(bradycardia, {
+    valid: [{ name: 'an out-of-order 55 inside a short run ends it', readings: [...run(45, 10), { at: T + 45 * S, heartRate: 55 }] }],
+    invalid: [{
+      name: 'the run restarted by an out-of-order normal reading no longer carries the readings before it',
+      // 35 then 48s; a 55 stamped between them arrives late (within the allowed lateness): the run
+      // restarts at its latest reading, so its lowest rate is 48 (warning), not 35 (critical).
+      readings: [{ at: T, heartRate: 35 }, { at: T + 10 * S, heartRate: 48 }, { at: T + 20 * S, heartRate: 48 }, { at: T + 5 * S, heartRate: 55 },
+        ...series(T + 30 * S, 10 * S, repeat(48, 60))],
+      expect: [{ severity: 'warning', episodeStart: T + 20 * S, episodeEnd: null, data: { lowestBpm: 48 } }],
+    }],
+  });
+});
+
 describe('bradycardia options', () => {
   ruleTester(bradycardia, {
     options: { belowBpm: 40, durationMs: MIN, ignoreActivities: ['sleep'] },

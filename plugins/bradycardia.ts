@@ -43,8 +43,8 @@ export default defineRule({
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
         if (!low) return run === null ? null : endRun(run, ctx, policy, ignored ? 'activity' : 'recovered');
         const next: Run = run === null
-          ? { start: t, last: t, extreme: reading.heartRate, reported: false }
-          : { ...run, last: t, extreme: Math.min(run.extreme, reading.heartRate) };
+          ? { start: t, last: t, extreme: reading.heartRate, lastBpm: reading.heartRate, reported: false }
+          : { ...run, last: t, extreme: Math.min(run.extreme, reading.heartRate), lastBpm: reading.heartRate };
         return confirmRun(next, ctx, policy);
       },
       onTimer: (run, ctx) => (run === null ? null : endRun(run, ctx, policy, 'gap')),

@@ -25,6 +25,10 @@ ruleTester(tachycardia, {
     { name: '130 bpm for 15 minutes with 90 steps a minute', readings: [...rest({ steps: 0 }), ...run(130, 91, { steps: 90 })] },
     { name: 'no activity, no steps: 130 bpm for 30 minutes after a gradual climb (a workout)', readings: [...restBeforeClimb(), ...climb, ...run(130, 181)] },
     { name: 'a gap longer than 2 minutes breaks the run', readings: [...rest(), ...run(130, 36), ...series(T + 8 * MIN, 10 * S, repeat(130, 36))] },
+    {
+      name: 'no activity, no steps: one dropout reading of 70 during a workout does not make the climb back abrupt',
+      readings: [...restBeforeClimb(), ...climb, { at: T, heartRate: 70 }, ...series(T + 10 * S, 10 * S, repeat(130, 70))],
+    },
   ],
   invalid: [
     {

@@ -3,7 +3,7 @@
 // high rate sustained for about 10 minutes while inactive). Activity comes from the device's steps
 // or activity label; a device that sends neither is judged by how the run began (see
 // src/rules/likely-activity.ts): an abrupt onset (above aboveBpm within abruptOnsetMs of a calm
-// reading, or abruptRiseBpm above one of the two readings before it) alerts, a gradual climb is
+// reading, or abruptRiseBpm above the two readings before it) alerts, a gradual climb is
 // taken for exercise unless it lasts longer than any workout (likelyActiveForMs).
 import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
 import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
@@ -53,7 +53,7 @@ export default defineRule({
       calmMarginBpm: z.number().positive().default(20),
       /** A reading at or below this is calm whatever the resting rate. */
       calmBelowBpm: z.number().positive().default(80),
-      /** Without steps or activity: a run whose first reading rose this much above either of the two readings before it (within abruptOnsetMs) began abruptly. */
+      /** Without steps or activity: a run whose first reading rose this much above the two readings before it (within abruptOnsetMs) began abruptly. */
       abruptRiseBpm: z.number().positive().default(30),
       /** Without steps or activity: a gradual run this long is reported even so (longer than a workout). */
       likelyActiveForMs: z.number().int().positive().default(2 * 60 * 60_000),
@@ -83,7 +83,10 @@ export default defineRule({
           return run === state.run ? state : { ...state, run };
         }
         const restingBpm = nextRestingBpm(state?.restingBpm, bpm);
-        const calmAt = isCalm(bpm, restingBpm, o) ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
+        // A calm reading straight after one above the threshold is a sensor dropout (or the first
+        // beat of a recovery), not rest: counted, it would make the climb back look abrupt.
+        const calm = isCalm(bpm, restingBpm, o) && (state === null || state.prevBpm <= o.aboveBpm);
+        const calmAt = calm ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
         const history = { prevBpm: bpm, prevAt: t, prev2Bpm: state?.prevBpm ?? bpm, prev2At: state?.prevAt ?? t };
         let run = state?.run ?? null;
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
@@ -92,13 +95,16 @@ export default defineRule({
           return { restingBpm, calmAt, ...history, run };
         }
         if (run === null) {
-          const rose = (before: number, at: number) => t - at <= o.abruptOnsetMs && bpm - before >= o.abruptRiseBpm;
-          const abrupt = state !== null && (t - state.calmAt <= o.abruptOnsetMs || rose(state.prevBpm, state.prevAt) || rose(state.prev2Bpm, state.prev2At));
+          // The rise counts from the higher of the two readings before (those within the onset
+          // window): a jump back from a one-reading dropout is not a rise from rest.
+          const before = state === null || t - state.prevAt > o.abruptOnsetMs ? Number.POSITIVE_INFINITY
+            : t - state.prev2At > o.abruptOnsetMs ? state.prevBpm : Math.max(state.prevBpm, state.prev2Bpm);
+          const abrupt = state !== null && (t - state.calmAt <= o.abruptOnsetMs || bpm - before >= o.abruptRiseBpm);
           const onset: Onset = movement === 'inactive' ? 'at-rest' : abrupt ? 'abrupt' : 'gradual';
-          run = { start: t, last: t, extreme: bpm, reported: false, onset };
+          run = { start: t, last: t, extreme: bpm, lastBpm: bpm, reported: false, onset };
         } else {
           // The device saying "at rest" during a run taken for exercise makes it unexplained.
-          run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), onset: movement === 'inactive' ? 'at-rest' : run.onset };
+          run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), lastBpm: bpm, onset: movement === 'inactive' ? 'at-rest' : run.onset };
         }
         return { restingBpm, calmAt, ...history, run: confirmRun(run, ctx, policy) };
       },

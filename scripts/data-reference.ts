@@ -40,8 +40,8 @@ export function renderInputPolicy(): string {
       reasons('wrong_type:device_id', 'invalid_value:device_id')],
     [code('activity'), `optional; one of ${ACTIVITIES.join(', ')}`,
       reasons('wrong_type:activity', 'invalid_value:activity')],
-    [code('steps'), `optional; steps counted in the minute before the reading, a whole number from 0 to ${MAX_STEPS_PER_MINUTE}`,
-      reasons('wrong_type:steps', 'invalid_value:steps')],
+    [code('steps'), `optional; steps counted in the minute before the reading, a whole number from 0 to ${MAX_STEPS_PER_MINUTE}; any other value (null, a daily total, text) is left out and the reading kept`,
+      'never: ignored when invalid'],
   ];
   return [
     '| Field | Accepted | Rejected as |',

@@ -6,11 +6,12 @@
 import type { Severity } from '../core/types.js';
 import type { StatefulContext } from './contract.js';
 
-/** A run in progress: first and last event time in it, the most extreme bpm, whether reported. */
+/** A run in progress: first and last event time in it, the most extreme and the last bpm, whether reported. */
 export interface Run {
   readonly start: number;
   readonly last: number;
   readonly extreme: number;
+  readonly lastBpm: number;
   readonly reported: boolean;
 }
 
@@ -50,10 +51,10 @@ export function confirmRun<R extends Run>(run: R, ctx: StatefulContext, policy: 
 
 /**
  * An out-of-order reading (within the allowed lateness) at `t`. One that contradicts an unreported
- * run restarts it, conservatively, at its latest reading; a reported episode stands; anything else
- * changes nothing.
+ * run restarts it, conservatively, at its latest reading, whose rate is then its only extreme; a
+ * reported episode stands; anything else changes nothing.
  */
 export function outOfOrder<R extends Run>(run: R | null, t: number, contradicts: boolean): R | null {
   if (run === null || t < run.start || !contradicts || run.reported) return run;
-  return { ...run, start: run.last };
+  return { ...run, start: run.last, extreme: run.lastBpm };
 }

@@ -7,8 +7,9 @@ import type { Activity, Reading } from '../core/types.js';
 export type Movement = 'active' | 'inactive' | 'unknown';
 
 /**
- * Steps in the last minute win over the activity label (a pedometer measures, a label is a mode the
- * wearer chose); either is used as sent. `activeActivities` explain a high rate (walk, exercise).
+ * Active when the steps in the last minute reach `activeStepsPerMinute` or the activity label is
+ * one of `activeActivities` (walk, exercise): either explains a high rate (a cyclist takes few
+ * steps). Inactive when the device sent steps or a label and neither says active.
  */
 export function movementOf(reading: Reading, activeActivities: readonly Activity[], activeStepsPerMinute: number): Movement {
   if (reading.steps !== undefined) return reading.steps >= activeStepsPerMinute || (reading.activity !== undefined && activeActivities.includes(reading.activity)) ? 'active' : 'inactive';

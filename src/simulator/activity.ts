@@ -56,7 +56,7 @@ export function advanceActivity(pop: Population, i: number, t: number, rnd: Rand
   if (t < pop.activityUntil[i]!) return;
   const fitness = pop.fitness[i]!;
   let next: number;
-  // Calibrated so that about 4% of readings are above 110 bpm, as in the recordings.
+  // Calibrated so that about 5 % of readings are above 110 bpm, as in the recordings (evaluate --data shows both).
   if (current === REST) {
     next = rnd.chance(0.025 + 0.06 * fitness) ? EXERCISE : WALK;
   } else if (current === WALK) {

@@ -25,9 +25,10 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
- * Off-wrist spells while awake, per day and their length in minutes: the recordings have about two
+ * Off-wrist spells, per day of waking hours worn (so fewer per calendar day) and their length in
+ * minutes. Calibrated by `heartbeat evaluate --data` against the recordings, which have about two
  * gaps of 1-5 minutes, one and three quarters of 5-60 minutes and one over an hour per
- * customer-day (nights without the watch included), and readings for about 15 hours a day.
+ * customer-day (nights without the watch included); docs/alert-quality.md has both side by side.
  */
 const OFF_SPELLS: ReadonlyArray<{ perDay: number; minutes: readonly [number, number] }> = [
   { perDay: 2.5, minutes: [1, 5] },

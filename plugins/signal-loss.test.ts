@@ -73,6 +73,21 @@ ruleTester(signalLoss, {
   ],
 });
 
+describe('signal-loss closes a silence that outlasts closeAfterMs', () => {
+  ruleTester(signalLoss, {
+    options: { mode: 'continuous', closeAfterMs: 120_000 },
+    valid: [{ name: 'a silence shorter than a minute', readings: merged(at('A', [0, 10, ...range(60, 300)]), at('B', range(0, 300))) }],
+    invalid: [{
+      name: 'silent for good: opened after 60 s, closed as expired at 120 s, not left open',
+      readings: merged(at('A', [0, 10]), at('B', range(0, 300))),
+      expect: [
+        { customerId: 'A', episodeStart: T + 10 * S, episodeEnd: null },
+        { customerId: 'A', episodeStart: T + 10 * S, episodeEnd: T + 130 * S, data: { endedBy: 'expired' } },
+      ],
+    }],
+  });
+});
+
 describe('signal-loss options', () => {
   ruleTester(signalLoss, {
     options: { mode: 'continuous', silenceMs: 30_000, minReadings: 1, severity: 'critical' },

@@ -38,13 +38,18 @@ export default defineRule({
       silenceMs: z.number().int().positive().default(60_000),
       /** Readings needed before a silence counts: a customer seen once is not "streaming". */
       minReadings: z.number().int().positive().default(2),
+      /**
+       * A silence that goes on this long (event time after the last reading) is closed, endedBy
+       * "expired", so that its row does not stay open for good once the customer's state is dropped.
+       */
+      closeAfterMs: z.number().int().positive().default(6 * 60 * 60_000),
       severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     }),
     messages: {
       silent: 'No reading for more than {{seconds}} s',
     },
   },
-  create({ mode, lowBpm, highBpm, abnormalForMs, activeActivities, activeStepsPerMinute, silenceMs, minReadings, severity }) {
+  create({ mode, lowBpm, highBpm, abnormalForMs, activeActivities, activeStepsPerMinute, silenceMs, minReadings, closeAfterMs, severity }) {
     const data = { seconds: silenceMs / 1000 };
     const abnormal = (reading: Parameters<typeof movementOf>[0]) => mode === 'continuous' ||
       ((reading.heartRate < lowBpm || reading.heartRate > highBpm) && movementOf(reading, activeActivities, activeStepsPerMinute) !== 'active');
@@ -73,8 +78,15 @@ export default defineRule({
         return { lastSeen: t, count, lostAt: null, abnormalSince };
       },
       onTimer(state, ctx) {
-        if (state === null || state.lostAt !== null) return state;
+        if (state === null) return state;
+        if (state.lostAt !== null) {
+          // Still silent after closeAfterMs: close the episode and forget the customer.
+          ctx.report({ messageId: 'silent', severity, episodeStart: state.lastSeen, episodeEnd: ctx.now, data: { ...data, endedBy: 'expired' } });
+          return null;
+        }
         ctx.report({ messageId: 'silent', severity, episodeStart: state.lastSeen, data });
+        // A pending timer also keeps the state from being dropped as idle while the silence lasts.
+        ctx.setTimer(state.lastSeen + Math.max(closeAfterMs, silenceMs + 1));
         return { ...state, lostAt: ctx.now };
       },
     });

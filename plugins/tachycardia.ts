@@ -72,6 +72,10 @@ export default defineRule({
         thresholdBpm: o.aboveBpm, minutes: Math.round(o.durationMs / 60_000), peakBpm: run.extreme, onset: run.onset, ...(endedBy ? { endedBy } : {}),
       }),
     };
+    /** The state after a reading of bpm at t: one object per reading, on the hot path. */
+    const after = (previous: State | null, restingBpm: number, calmAt: number, bpm: number, t: number, run: HighRun | null): State => ({
+      restingBpm, calmAt, prevBpm: bpm, prevAt: t, prev2Bpm: previous?.prevBpm ?? bpm, prev2At: previous?.prevAt ?? t, run,
+    });
     return stateful({
       initialState: null as State | null,
       onReading(reading, state, ctx) {
@@ -87,12 +91,11 @@ export default defineRule({
         // beat of a recovery), not rest: counted, it would make the climb back look abrupt.
         const calm = isCalm(bpm, restingBpm, o) && (state === null || state.prevBpm <= o.aboveBpm);
         const calmAt = calm ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
-        const history = { prevBpm: bpm, prevAt: t, prev2Bpm: state?.prevBpm ?? bpm, prev2At: state?.prevAt ?? t };
         let run = state?.run ?? null;
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
         if (!high) {
           if (run !== null) run = endRun(run, ctx, policy, movement === 'active' ? 'activity' : 'recovered');
-          return { restingBpm, calmAt, ...history, run };
+          return after(state, restingBpm, calmAt, bpm, t, run);
         }
         if (run === null) {
           // The rise counts from the higher of the two readings before (those within the onset
@@ -106,7 +109,7 @@ export default defineRule({
           // The device saying "at rest" during a run taken for exercise makes it unexplained.
           run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), lastBpm: bpm, onset: movement === 'inactive' ? 'at-rest' : run.onset };
         }
-        return { restingBpm, calmAt, ...history, run: confirmRun(run, ctx, policy) };
+        return after(state, restingBpm, calmAt, bpm, t, confirmRun(run, ctx, policy));
       },
       onTimer(state, ctx) {
         return state === null || state.run === null ? state : { ...state, run: endRun(state.run, ctx, policy, 'gap') };

@@ -1,4 +1,4 @@
-// The pure core: a batch of Kafka messages in, { rows, anomalies, rejects } out. Per message:
+// The pure core: a chunk of Kafka messages in, { rows, anomalies, rejects } out. Per message:
 // quarantine check -> size check -> JSON parse -> shape check -> validator plugins -> table limits
 // -> duplicate check -> lateness -> rule plugins -> row. Here each reading's fate is decided; the
 // rules are asked through ReadingRules (src/core/reading-rules.ts, implemented by
@@ -28,14 +28,14 @@ export const PLUGIN_TIMEOUT = 'plugin_timeout';
 const NO_QUARANTINE: Quarantine = new Map();
 
 /**
- * Processes one batch, in order. `engine` runs the plugins and keeps the per-partition state. `now` is
+ * Processes one chunk, in order. `engine` runs the plugins and keeps the per-partition state. `now` is
  * the worker's clock (ms), passed in so the core stays a function of its inputs: it bounds how far
  * the watermark may move (config rules.maxClockSkewMs), and stands in for a message's
  * receivedAt when that is missing or impossible (a Kafka timestamp of -1, or past year 9999).
- * Otherwise outcomes depend only on the messages and the state, so a redelivered batch gives the
+ * Otherwise outcomes depend only on the messages and the state, so a redelivered chunk gives the
  * same output (unless a reading was ahead of the worker's clock the first time). Anomalies with
- * the same identity (customerId, rule, eventTime) in one batch are merged: an episode confirmed
- * and ended in the batch is one anomaly.
+ * the same identity (customerId, rule, eventTime) in one chunk are merged: an episode confirmed
+ * and ended in the chunk is one anomaly.
  */
 export function processChunk(messages: readonly RawMessage[], engine: ReadingRules, now: number, quarantine: Quarantine = NO_QUARANTINE): ChunkResult {
   const rows: ChunkResult['rows'] = [];
@@ -44,7 +44,7 @@ export function processChunk(messages: readonly RawMessage[], engine: ReadingRul
     for (const r of rows) if (r.customerId === customerId) times.push(r.eventTime);
     return times;
   };
-  const out: Batch = { rows, anomalies: [], rejects: [], seen: new SeenInChunk(acceptedTimes) };
+  const out: ChunkSoFar = { rows, anomalies: [], rejects: [], seen: new SeenInChunk(acceptedTimes) };
   const policy = engine.decodePolicy;
   for (let message of messages) {
     if (receiveTime(message, now) !== message.receivedAt) message = { ...message, receivedAt: now };
@@ -69,13 +69,13 @@ export function processChunk(messages: readonly RawMessage[], engine: ReadingRul
   return { rows: out.rows, anomalies: mergeAnomalies(out.anomalies), rejects: out.rejects };
 }
 
-/** A batch's output so far; `seen` holds the readings accepted (see seen-in-chunk.ts). */
-interface Batch extends ChunkResult {
+/** A chunk's output so far; `seen` holds the readings accepted (see seen-in-chunk.ts). */
+interface ChunkSoFar extends ChunkResult {
   readonly seen: SeenInChunk;
 }
 
 /** Decides the fate of one decoded reading of `message`: a reject, or a row and its anomalies. */
-function processReading(reading: Reading, message: RawMessage, engine: ReadingRules, now: number, out: Batch): void {
+function processReading(reading: Reading, message: RawMessage, engine: ReadingRules, now: number, out: ChunkSoFar): void {
   // Plugins see the heart rate as it will be stored (whole bpm: see table-limits.ts).
   if (!Number.isInteger(reading.heartRate)) reading = { ...reading, heartRate: storedHeartRate(reading.heartRate) };
   const rejection = engine.validate(reading);
@@ -92,7 +92,7 @@ function processReading(reading: Reading, message: RawMessage, engine: ReadingRu
   }
   const { customerId, eventTime } = reading;
   const position = engine.position(reading);
-  // Within the batch, or (unless the rule state has seen this offset already) the customer's last reading.
+  // Within the chunk, or (unless the rule state has seen this offset already) the customer's last reading.
   if (out.seen.has(customerId, eventTime) || (!position.redelivered && position.lastTime === eventTime)) {
     out.rejects.push(rejectOf(message, 'duplicate', `a reading of ${customerId} at ${new Date(eventTime).toISOString()} was already received`, 'dedupe'));
     return;

@@ -46,6 +46,23 @@ describe('bradycardia with an out-of-order reading', () => {
   });
 });
 
+describe('bradycardia counts a run from halfway between the last normal reading and the first low one', () => {
+  // Readings are samples: the rate crossed 50 somewhere in the 14 s before the first low one.
+  const lows = series(T, 5 * S, repeat(45, 120)); // T .. T + 9 min 55 s
+  const recovery = { at: T + 10 * MIN, heartRate: 60 };
+  ruleTester(bradycardia, {
+    valid: [
+      { name: 'after a reading 60 s before (off the wrist), 9 min 55 s of lows are too short', readings: [{ at: T - 60 * S, heartRate: 60 }, ...lows, recovery] },
+      { name: 'after a reading 14 s before, 9 min 50 s of lows are too short', readings: [{ at: T - 14 * S, heartRate: 60 }, ...lows.slice(0, -1), recovery] },
+    ],
+    invalid: [{
+      name: 'after a reading 14 s before, 9 min 55 s of lows are 10 min 2 s below 50: an episode',
+      readings: [{ at: T - 14 * S, heartRate: 60 }, ...lows, recovery],
+      expect: [{ episodeStart: T, episodeEnd: null }, { episodeStart: T, episodeEnd: T + 9 * MIN + 55 * S, data: { endedBy: 'recovered', durationMinutes: 10 } }],
+    }],
+  });
+});
+
 describe('bradycardia options', () => {
   ruleTester(bradycardia, {
     options: { belowBpm: 40, durationMs: MIN, ignoreActivities: ['sleep'] },

@@ -36,7 +36,8 @@ ruleTester(tachycardia, {
       readings: [...rest(), ...run(125, 61), { at: T + 10 * MIN + 10 * S, heartRate: 75 }],
       expect: [
         { messageId: 'high', severity: 'warning', eventTime: T, episodeStart: T, episodeEnd: null, data: { thresholdBpm: 110, minutes: 10, onset: 'abrupt', peakBpm: 125 } },
-        { eventTime: T, episodeStart: T, episodeEnd: T + 10 * MIN, data: { endedBy: 'recovered', durationMinutes: 10 } },
+        // 10 min of readings, plus half the 10 s from the last calm reading (the estimated crossing).
+        { eventTime: T, episodeStart: T, episodeEnd: T + 10 * MIN, data: { endedBy: 'recovered', durationMinutes: 10.1 } },
       ],
     },
     {

@@ -5,7 +5,7 @@
 // src/rules/likely-activity.ts): an abrupt onset (above aboveBpm within abruptOnsetMs of a calm
 // reading, or abruptRiseBpm above the two readings before it) alerts, a gradual climb is
 // taken for exercise unless it lasts longer than any workout (likelyActiveForMs).
-import { confirmRun, endRun, outOfOrder, type Run, type RunPolicy } from '../src/rules/episode-run.js';
+import { confirmRun, endRun, outOfOrder, runLength, startRun, type Run, type RunPolicy } from '../src/rules/episode-run.js';
 import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
 import { activitySchema, defineRule, stateful, z } from '../src/rules/index.js';
 
@@ -39,7 +39,7 @@ export default defineRule({
       aboveBpm: z.number().default(110),
       /** An episode whose peak exceeds this is critical. */
       criticalAboveBpm: z.number().default(150),
-      /** Event time the rate must stay above aboveBpm. */
+      /** Event time the rate must stay above aboveBpm, from the estimated crossing (halfway from the reading before; src/rules/episode-run.ts). */
       durationMs: z.number().int().positive().default(10 * 60_000),
       /** A longer silence between readings ends the run (the device was taken off). */
       maxGapMs: z.number().int().positive().default(2 * 60_000),
@@ -66,7 +66,7 @@ export default defineRule({
     const policy: RunPolicy<HighRun> = {
       messageId: 'high',
       maxGapMs: o.maxGapMs,
-      confirmed: (run) => run.last - run.start >= (run.onset === 'gradual' ? Math.max(o.durationMs, o.likelyActiveForMs) : o.durationMs),
+      confirmed: (run) => runLength(run) >= (run.onset === 'gradual' ? Math.max(o.durationMs, o.likelyActiveForMs) : o.durationMs),
       severity: (run) => (run.extreme > o.criticalAboveBpm ? 'critical' : 'warning'),
       data: (run, endedBy) => ({
         thresholdBpm: o.aboveBpm, minutes: Math.round(o.durationMs / 60_000), peakBpm: run.extreme, onset: run.onset, ...(endedBy ? { endedBy } : {}),
@@ -104,7 +104,7 @@ export default defineRule({
             : t - state.prev2At > o.abruptOnsetMs ? state.prevBpm : Math.max(state.prevBpm, state.prev2Bpm);
           const abrupt = state !== null && (t - state.calmAt <= o.abruptOnsetMs || bpm - before >= o.abruptRiseBpm);
           const onset: Onset = movement === 'inactive' ? 'at-rest' : abrupt ? 'abrupt' : 'gradual';
-          run = { start: t, last: t, extreme: bpm, lastBpm: bpm, reported: false, onset };
+          run = { ...startRun(t, bpm, ctx.latestEventTime), onset };
         } else {
           // The device saying "at rest" during a run taken for exercise makes it unexplained.
           run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), lastBpm: bpm, onset: movement === 'inactive' ? 'at-rest' : run.onset };

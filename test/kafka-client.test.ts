@@ -69,6 +69,19 @@ describe('createKafka', () => {
     ]);
   });
 
+  it("logs kafkajs's notice about an idempotent producer's bounded retries as info, other warnings as warnings", () => {
+    const { log, lines } = memoryLogger('debug');
+    const write = pinoLogCreator(log)();
+    const warn = (message: string) => write({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { timestamp: '', logger: 'kafkajs', message } });
+    // Printed by every `heartbeat replay` and at every start-up: our retries are bounded on purpose.
+    warn('Limiting retries for the idempotent producer may invalidate EoS guarantees');
+    warn('Broker disconnected');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [PINO_INFO, 'Limiting retries for the idempotent producer may invalidate EoS guarantees'],
+      [PINO_WARN, 'Broker disconnected'],
+    ]);
+  });
+
   it("logs a consumer's crash and restart on a loading coordinator as info, and other crashes as an error and a warning", () => {
     const { log, lines } = memoryLogger('debug');
     const write = pinoLogCreator(log)();

@@ -60,6 +60,16 @@ function kafkajsLevel(level: string): logLevel {
  */
 const ROUTINE_BROKER_ANSWERS = /group is rebalancing|rejoin is needed|coordinator is loading|coordinator is not available/i;
 
+/**
+ * kafkajs warns whenever an idempotent producer has bounded retries, which ours have on purpose (the
+ * client's retries: 5): a send that keeps failing is handed back to the caller's own backoff
+ * instead of blocking forever. A batch sent again after that may be stored twice on the topic,
+ * which is what the warning is about; readings are deduplicated by the consumer, and the alerts and
+ * dead-letter topics are at least once by design (docs/reliability.md, Guarantees). Logged as info, not as a
+ * warning on every start-up and every replay.
+ */
+const BOUNDED_IDEMPOTENT_RETRIES = 'Limiting retries for the idempotent producer';
+
 /** A kafkajs logCreator writing to `log` (component kafka, the kafkajs namespace in the object). */
 export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
   const child = log.child({ component: 'kafka' });
@@ -82,7 +92,10 @@ export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
         else child.warn(data, message);
       } else if (ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''))) child.info(data, message);
       else child.error(data, message);
-    } else if (level === logLevel.WARN) child.warn(data, message);
+    } else if (level === logLevel.WARN) {
+      if (message.startsWith(BOUNDED_IDEMPOTENT_RETRIES)) child.info(data, message);
+      else child.warn(data, message);
+    }
     else if (level === logLevel.INFO) child.info(data, message);
     else child.debug(data, message);
   };

@@ -69,16 +69,19 @@ describe('createKafka', () => {
     ]);
   });
 
-  it("logs kafkajs's notice about an idempotent producer's bounded retries as info, other warnings as warnings", () => {
+  it("logs kafkajs's notice about bounded idempotent retries and a rebalancing answer as info, other warnings as warnings", () => {
     const { log, lines } = memoryLogger('debug');
     const write = pinoLogCreator(log)();
     const warn = (message: string) => write({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { timestamp: '', logger: 'kafkajs', message } });
     // Printed by every `heartbeat replay` and at every start-up: our retries are bounded on purpose.
     warn('Limiting retries for the idempotent producer may invalidate EoS guarantees');
     warn('Broker disconnected');
+    // What a worker joining a running group printed (kafkajs's Runner), with the broker's answer.
+    write({ namespace: 'Runner', level: logLevel.WARN, label: 'WARN', log: { timestamp: '', logger: 'kafkajs', message: 'The group is rebalancing, re-joining', error: 'The group is rebalancing, so a rejoin is needed' } });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [PINO_INFO, 'Limiting retries for the idempotent producer may invalidate EoS guarantees'],
       [PINO_WARN, 'Broker disconnected'],
+      [PINO_INFO, 'The group is rebalancing, re-joining'],
     ]);
   });
 

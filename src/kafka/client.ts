@@ -93,7 +93,8 @@ export function pinoLogCreator(log: Logger): () => (entry: LogEntry) => void {
       } else if (ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''))) child.info(data, message);
       else child.error(data, message);
     } else if (level === logLevel.WARN) {
-      if (message.startsWith(BOUNDED_IDEMPOTENT_RETRIES)) child.info(data, message);
+      // "The group is rebalancing, re-joining" comes as a warning too when a worker joins.
+      if (message.startsWith(BOUNDED_IDEMPOTENT_RETRIES) || ROUTINE_BROKER_ANSWERS.test(String(extra.error ?? ''))) child.info(data, message);
       else child.warn(data, message);
     }
     else if (level === logLevel.INFO) child.info(data, message);

@@ -2,7 +2,9 @@
 // readings, sorted by person as the shared set is, both on one Kafka partition, plus two bad rows)
 // is replayed by the real CLI into a running `heartbeat consume`. Every reading sent is stored
 // once, at its recorded time shifted so the newest is now, gaps kept, and none is late (the replay
-// merged the two people by event time). A missing file fails the command, naming it.
+// merged the two people by event time). Replayed again, it says the topic already holds newer
+// messages (a consumer that read them would take the readings for late). A missing file fails the
+// command, naming it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -47,6 +49,8 @@ describe('heartbeat replay', () => {
       expect(stdout).toContain('sent 2,000 readings of 2 customers, skipped 2.');
       expect(stdout).toMatch(/missing_heart_rate\s+1\s+first: \S+fitbit-2-people\.csv\.gz line 11/);
       expect(stdout).toMatch(/invalid_time\s+1\s+first: \S+fitbit-2-people\.csv\.gz line 12/);
+      // A fresh topic: nothing on it could make the replayed readings late.
+      expect(stdout).not.toContain('Late for a running consumer');
 
       await explainFailure(app, waitForCounts(pool, { heartbeats: 2000, rejected_readings: 0 }, 90_000));
       const { rows } = await pool.query<{ customer_id: string; ms: string; heart_rate: number; late: boolean }>(
@@ -69,6 +73,19 @@ describe('heartbeat replay', () => {
     } finally {
       await app.stop('SIGKILL');
     }
+  });
+
+  it('says so when the topic already holds newer messages, which would make the replayed readings late', async () => {
+    // The same recording twice: the first replay's messages are stamped now, after the second's
+    // oldest readings (the recording spans hours), as live devices' would be.
+    const first = await runCommand(['replay', FIXTURE], pipeline.names.env);
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const { code, stdout, stderr } = await runCommand(['replay', FIXTURE], pipeline.names.env);
+    expect(code, stderr + stdout).toBe(0);
+    const held = /Late for a running consumer: \S+ already held ([\d,]+) messages stamped after/.exec(stdout);
+    expect(held, stdout).not.toBeNull();
+    expect(Number(held![1]!.replaceAll(',', ''))).toBeGreaterThanOrEqual(2000);
+    expect(stdout).toContain('give both commands --kafka-topics-readings and --kafka-group-id');
   });
 
   it('fails on a file it cannot read, naming it, and sends nothing', async () => {

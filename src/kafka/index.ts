@@ -7,3 +7,4 @@ export { runKafkaForeground, type ForegroundOptions } from './foreground.js';
 export { resolveKafkaLibs, kafkaCacheDir } from './artifacts.js';
 export { portAnswers, firstAnswering } from './probe.js';
 export { createLagReader, type LagReader, type PartitionLag } from './lag.js';
+export { countMessagesSince } from './messages-since.js';

@@ -11,6 +11,7 @@ import type { CommandContext } from './command-context.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 import { ensureKafka } from '../kafka/local-broker.js';
+import { countMessagesSince } from '../kafka/messages-since.js';
 import { createPublisher } from '../kafka/producer.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { mergeByTime, streamsOf } from '../replay/merge.js';
@@ -19,7 +20,7 @@ import { MAX_AGE_MARGIN_MS, oldestAgeMs, planReplay } from '../replay/plan.js';
 import { createProgress } from '../replay/progress.js';
 import { publishReadings, type PublishResult } from '../replay/publish.js';
 import { scanRecording, type RecordingStats } from '../replay/scan.js';
-import { formatSummary } from '../replay/summary.js';
+import { formatSummary, type NewerOnTopic } from '../replay/summary.js';
 import { describePlugins } from '../rules/loader.js';
 
 const DAY = 86_400_000;
@@ -92,13 +93,15 @@ export async function replayCommand(ctx: CommandContext): Promise<void> {
   const empty: PublishResult = { sent: 0, rounded: 0, tooOld: 0, customers: 0, oldestSentMs: Number.NaN, newestSentMs: Number.NaN, interrupted: false };
   let result = empty;
   let plan = null;
+  let newerOnTopic: NewerOnTopic | null = null;
   const inFileOrder: string[] = [];
   if (total > 0) {
     const kafka = await ensureKafka(ctx.config, log, { signal: ctx.lifecycle.signal });
     ctx.lifecycle.defer('kafka', () => kafka.stop());
     const config = { ...ctx.config, kafka: { ...ctx.config.kafka, brokers: kafka.brokers } };
     await ensureTopics(config, log, { signal: ctx.lifecycle.signal });
-    const publisher = await createPublisher(createKafka(config, log, 'replay'), config.kafka);
+    const client = createKafka(config, log, 'replay');
+    const publisher = await createPublisher(client, config.kafka);
     try {
       const streams = recordings.flatMap((recording, i) => {
         const split = streamsOf(recording, stats[i]!);
@@ -106,6 +109,15 @@ export async function replayCommand(ctx: CommandContext): Promise<void> {
         return split.streams;
       });
       plan = planReplay(oldest, newest, Date.now(), flags.speed);
+      // Messages already on the topic stamped after the replay's oldest readings (live devices, the
+      // simulator, an earlier replay) make those readings late for a consumer that has read them:
+      // stored, but never seen by the stateful rules. Counted before sending, so the summary can say so.
+      const sinceMs = oldest + plan.shiftMs + ctx.config.rules.allowedLatenessMs;
+      newerOnTopic = { count: await countMessagesSince(client, config.kafka.topics.readings, sinceMs), sinceMs };
+      if (newerOnTopic.count > 0) {
+        log.warn({ topic: config.kafka.topics.readings, messages: newerOnTopic.count, since: new Date(sinceMs).toISOString() },
+          'the readings topic holds newer messages: a consumer that read them takes the replayed readings for late');
+      }
       log.info({ shiftMs: plan.shiftMs, speed: Number.isFinite(flags.speed) ? flags.speed : 'unpaced', topic: config.kafka.topics.readings }, 'replay sending');
       result = await publishReadings(mergeByTime(streams), {
         plan, maxAgeMs, signal: ctx.lifecycle.signal,
@@ -118,5 +130,5 @@ export async function replayCommand(ctx: CommandContext): Promise<void> {
     }
   }
   log.info({ sent: result.sent, tooOld: result.tooOld, interrupted: result.interrupted }, 'replay finished');
-  process.stdout.write(formatSummary({ topic: ctx.config.kafka.topics.readings, stats, plan, result, elapsedMs: Date.now() - t0, inFileOrder }));
+  process.stdout.write(formatSummary({ topic: ctx.config.kafka.topics.readings, stats, plan, result, elapsedMs: Date.now() - t0, inFileOrder, newerOnTopic }));
 }

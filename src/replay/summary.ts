@@ -16,6 +16,12 @@ export function formatShift(ms: number): string {
   return `${sign}${n(days)} d ${hms}`;
 }
 
+/** Messages the readings topic held, before the replay sent anything, stamped at or after sinceMs. */
+export interface NewerOnTopic {
+  count: number;
+  sinceMs: number;
+}
+
 /** What the summary reports. */
 export interface SummaryInput {
   topic: string;
@@ -26,6 +32,8 @@ export interface SummaryInput {
   elapsedMs: number;
   /** Files sent in file order (not in time order, too many customers to merge). */
   inFileOrder: readonly string[];
+  /** Null when nothing was sent. */
+  newerOnTopic?: NewerOnTopic | null;
 }
 
 export function formatSummary(input: SummaryInput): string {
@@ -48,6 +56,16 @@ export function formatSummary(input: SummaryInput): string {
   if (result.rounded > 0) lines.push(`Rounded to the nearest whole bpm: ${n(result.rounded)} heart rates that were not whole numbers.`);
   for (const file of input.inFileOrder) {
     lines.push(`Sent in file order (not in time order, too many customers to merge): ${file}; readings behind their partition's newest by more than rules.allowedLatenessMs are stored as late.`);
+  }
+  const newer = input.newerOnTopic;
+  if (newer != null && newer.count > 0) {
+    lines.push(
+      `Late for a running consumer: ${topic} already held ${n(newer.count)} message${newer.count === 1 ? '' : 's'} stamped after ${new Date(newer.sinceMs).toISOString()} (live devices, the simulator or an earlier replay).`,
+      "  A consumer that has read them stores replayed readings more than rules.allowedLatenessMs behind its partition's newest as late,",
+      '  and no stateful rule (tachycardia, bradycardia, signal-loss, baseline-shift) sees them. To see what the rules make of a recording,',
+      '  replay into a topic of its own with a fresh consumer group (give both commands --kafka-topics-readings and --kafka-group-id;',
+      '  docs/replay.md), or run heartbeat evaluate --data.',
+    );
   }
   const reasons = new Map<string, { count: number; where: string }>();
   for (const s of stats) {

@@ -6,26 +6,15 @@
 // reading, or abruptRiseBpm above the two readings before it) alerts, a gradual climb is
 // taken for exercise unless it lasts longer than any workout (likelyActiveForMs).
 import { confirmRun, endRun, outOfOrder, runLength, startRun, type Run, type RunPolicy } from '../src/rules/episode-run.js';
-import { isCalm, movementOf, nextRestingBpm } from '../src/rules/likely-activity.js';
+import { movementOf, nextTrajectory, onsetOf, onsetOptions, type Onset, type Trajectory } from '../src/rules/likely-activity.js';
 import { activitySchema, defineRule, stateful, z } from '../src/rules/index.js';
 
-/** How the run's inactivity is known: the device said so, an abrupt onset, or a gradual climb (likely exercise). */
-type Onset = 'at-rest' | 'abrupt' | 'gradual';
-
 interface HighRun extends Run {
-  readonly onset: Onset;
+  /** How the run's inactivity is known: the device said so, an abrupt onset, or a gradual climb (likely exercise). */
+  readonly onset: 'at-rest' | Onset;
 }
 
-interface State {
-  /** Running resting heart rate (bpm). */
-  readonly restingBpm: number;
-  /** Event time of the latest calm reading. */
-  readonly calmAt: number;
-  /** The two readings before this one (bpm, event time), newest first: the rise into a run. */
-  readonly prevBpm: number;
-  readonly prevAt: number;
-  readonly prev2Bpm: number;
-  readonly prev2At: number;
+interface State extends Trajectory {
   readonly run: HighRun | null;
 }
 
@@ -47,14 +36,8 @@ export default defineRule({
       exemptActivities: z.array(activitySchema).default(['walk', 'exercise']),
       /** Steps in the last minute from which the wearer counts as active. */
       activeStepsPerMinute: z.number().int().nonnegative().default(30),
-      /** Without steps or activity: a run that starts within this of a calm reading began abruptly. */
-      abruptOnsetMs: z.number().int().positive().default(30_000),
-      /** A calm reading is at most this far above the resting rate (and this far below aboveBpm). */
-      calmMarginBpm: z.number().positive().default(20),
-      /** A reading at or below this is calm whatever the resting rate. */
-      calmBelowBpm: z.number().positive().default(80),
-      /** Without steps or activity: a run whose first reading rose this much above the two readings before it (within abruptOnsetMs) began abruptly. */
-      abruptRiseBpm: z.number().positive().default(30),
+      /** abruptOnsetMs, calmMarginBpm, calmBelowBpm, abruptRiseBpm: src/rules/likely-activity.ts. */
+      ...onsetOptions,
       /** Without steps or activity: a gradual run this long is reported even so (longer than a workout). */
       likelyActiveForMs: z.number().int().positive().default(2 * 60 * 60_000),
     }).refine((o) => o.aboveBpm <= o.criticalAboveBpm, { message: 'aboveBpm must not exceed criticalAboveBpm' }),
@@ -72,10 +55,6 @@ export default defineRule({
         thresholdBpm: o.aboveBpm, minutes: Math.round(o.durationMs / 60_000), peakBpm: run.extreme, onset: run.onset, ...(endedBy ? { endedBy } : {}),
       }),
     };
-    /** The state after a reading of bpm at t: one object per reading, on the hot path. */
-    const after = (previous: State | null, restingBpm: number, calmAt: number, bpm: number, t: number, run: HighRun | null): State => ({
-      restingBpm, calmAt, prevBpm: bpm, prevAt: t, prev2Bpm: previous?.prevBpm ?? bpm, prev2At: previous?.prevAt ?? t, run,
-    });
     return stateful({
       initialState: null as State | null,
       onReading(reading, state, ctx) {
@@ -86,30 +65,18 @@ export default defineRule({
           const run = outOfOrder(state.run, t, !high);
           return run === state.run ? state : { ...state, run };
         }
-        const restingBpm = nextRestingBpm(state?.restingBpm, bpm);
-        // A calm reading straight after one above the threshold is a sensor dropout (or the first
-        // beat of a recovery), not rest: counted, it would make the climb back look abrupt.
-        const calm = isCalm(bpm, restingBpm, o) && (state === null || state.prevBpm <= o.aboveBpm);
-        const calmAt = calm ? t : state?.calmAt ?? Number.NEGATIVE_INFINITY;
         let run = state?.run ?? null;
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
         if (!high) {
           if (run !== null) run = endRun(run, ctx, policy, movement === 'active' ? 'activity' : 'recovered');
-          return after(state, restingBpm, calmAt, bpm, t, run);
-        }
-        if (run === null) {
-          // The rise counts from the higher of the two readings before (those within the onset
-          // window): a jump back from a one-reading dropout is not a rise from rest.
-          const before = state === null || t - state.prevAt > o.abruptOnsetMs ? Number.POSITIVE_INFINITY
-            : t - state.prev2At > o.abruptOnsetMs ? state.prevBpm : Math.max(state.prevBpm, state.prev2Bpm);
-          const abrupt = state !== null && (t - state.calmAt <= o.abruptOnsetMs || bpm - before >= o.abruptRiseBpm);
-          const onset: Onset = movement === 'inactive' ? 'at-rest' : abrupt ? 'abrupt' : 'gradual';
-          run = { ...startRun(t, bpm, ctx.latestEventTime), onset };
         } else {
-          // The device saying "at rest" during a run taken for exercise makes it unexplained.
-          run = { ...run, last: t, extreme: Math.max(run.extreme, bpm), lastBpm: bpm, onset: movement === 'inactive' ? 'at-rest' : run.onset };
+          run = run === null
+            ? { ...startRun(t, bpm, ctx.latestEventTime), onset: movement === 'inactive' ? 'at-rest' : onsetOf(state, bpm, t, o) }
+            // The device saying "at rest" during a run taken for exercise makes it unexplained.
+            : { ...run, last: t, extreme: Math.max(run.extreme, bpm), lastBpm: bpm, onset: movement === 'inactive' ? 'at-rest' : run.onset };
+          run = confirmRun(run, ctx, policy);
         }
-        return after(state, restingBpm, calmAt, bpm, t, confirmRun(run, ctx, policy));
+        return nextTrajectory(state, bpm, t, o, { run });
       },
       onTimer(state, ctx) {
         return state === null || state.run === null ? state : { ...state, run: endRun(state.run, ctx, policy, 'gap') };

@@ -1,6 +1,9 @@
 // Whether the wearer is likely active, from what the device sends or, when it sends nothing about
 // movement, from the heart-rate trajectory itself. Used by tachycardia, whose alerts (like Apple's
-// and Fitbit's high-heart-rate notifications) are only for a high rate while inactive. Pure.
+// and Fitbit's high-heart-rate notifications) are only for a high rate while inactive, and by
+// signal-loss, for which a silence matters after a high rate only when no activity explains it.
+// Pure.
+import { z } from 'zod';
 import type { Activity, Reading } from '../core/types.js';
 
 /** What the reading says about movement: active, inactive, or nothing (no activity, no steps). */
@@ -47,4 +50,67 @@ export interface CalmSettings {
  */
 export function isCalm(bpm: number, restingBpm: number, s: CalmSettings): boolean {
   return bpm <= Math.max(s.calmBelowBpm, Math.min(restingBpm + s.calmMarginBpm, s.aboveBpm - s.calmMarginBpm));
+}
+
+/** How a run above the threshold began, on a device that says nothing about movement. */
+export type Onset = 'abrupt' | 'gradual';
+
+/** The onset inference's options, with their defaults: one definition for every rule that infers it. */
+export const onsetOptions = {
+  /** Without steps or activity: a run that starts within this of a calm reading began abruptly. */
+  abruptOnsetMs: z.number().int().positive().default(30_000),
+  /** A calm reading is at most this far above the resting rate (and this far below aboveBpm). */
+  calmMarginBpm: z.number().positive().default(20),
+  /** A reading at or below this is calm whatever the resting rate. */
+  calmBelowBpm: z.number().positive().default(80),
+  /** Without steps or activity: a run whose first reading rose this much above the two readings before it (within abruptOnsetMs) began abruptly. */
+  abruptRiseBpm: z.number().positive().default(30),
+};
+
+/** What decides an onset: calm readings and the rise. */
+export interface OnsetSettings extends CalmSettings {
+  readonly abruptOnsetMs: number;
+  readonly abruptRiseBpm: number;
+}
+
+/** What the inference remembers of a customer's readings (a rule's state includes it). */
+export interface Trajectory {
+  /** Running resting heart rate (bpm). */
+  readonly restingBpm: number;
+  /** Event time of the latest calm reading. */
+  readonly calmAt: number;
+  /** The two readings before the next one (bpm, event time), newest first: the rise into a run. */
+  readonly prevBpm: number;
+  readonly prevAt: number;
+  readonly prev2Bpm: number;
+  readonly prev2At: number;
+}
+
+/**
+ * The trajectory after a reading of bpm at t, with `extra` (the rest of the rule's state) in the
+ * same object: one allocation per reading, on the hot path.
+ */
+export function nextTrajectory<E extends object>(before: Trajectory | null, bpm: number, t: number, s: CalmSettings, extra: E): Trajectory & E {
+  const restingBpm = nextRestingBpm(before?.restingBpm, bpm);
+  // A calm reading straight after one above the threshold is a sensor dropout (or the first beat
+  // of a recovery), not rest: counted, it would make the climb back look abrupt.
+  const calm = isCalm(bpm, restingBpm, s) && (before === null || before.prevBpm <= s.aboveBpm);
+  return {
+    ...extra, restingBpm, calmAt: calm ? t : before?.calmAt ?? Number.NEGATIVE_INFINITY,
+    prevBpm: bpm, prevAt: t, prev2Bpm: before?.prevBpm ?? bpm, prev2At: before?.prevAt ?? t,
+  };
+}
+
+/**
+ * How a run above the threshold whose first reading is bpm at t began: abruptly when it came
+ * within abruptOnsetMs of a calm reading, or rose abruptRiseBpm above the two readings before it
+ * (within abruptOnsetMs); else gradually, as exercise does. With no readings before, gradual.
+ */
+export function onsetOf(before: Trajectory | null, bpm: number, t: number, s: OnsetSettings): Onset {
+  if (before === null) return 'gradual';
+  // The rise counts from the higher of the two readings before (those within the onset window): a
+  // jump back from a one-reading dropout is not a rise from rest.
+  const from = t - before.prevAt > s.abruptOnsetMs ? Number.POSITIVE_INFINITY
+    : t - before.prev2At > s.abruptOnsetMs ? before.prevBpm : Math.max(before.prevBpm, before.prev2Bpm);
+  return t - before.calmAt <= s.abruptOnsetMs || bpm - from >= s.abruptRiseBpm ? 'abrupt' : 'gradual';
 }

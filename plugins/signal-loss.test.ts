@@ -23,13 +23,24 @@ describe('signal-loss by default: only after a minute of abnormal readings', () 
       { name: 'the watch taken off at 140 bpm with 120 steps a minute', readings: merged(at('A', minute, 140, { steps: 120 }), at('B', range(0, 300))) },
       { name: 'exactly 50 and 110 bpm are not abnormal', readings: merged(at('A', minute, 50), at('C', minute, 110), at('B', range(0, 300))) },
       { name: 'abnormal for 50 s only', readings: merged(at('A', [0], 70), at('A', range(10, 60), 140), at('B', range(0, 300))) },
-      { name: 'abnormal before an earlier silence does not count after it', readings: merged(at('A', [0, 30, 100, 130], 140), at('B', range(0, 300))) },
+      { name: 'abnormal before an earlier silence does not count after it', readings: merged(at('A', [0, 30, 100, 130], 140, { activity: 'rest' }), at('B', range(0, 300))) },
+      {
+        // The most common silence of a consumer watch: taken off straight after a run. Without
+        // steps or a label, a gradual climb (80 to 148 bpm over three minutes) is taken for exercise.
+        name: 'the watch taken off after a workout on a device that reports no movement',
+        readings: merged(range(0, 170).map((s, i) => ({ at: T + s * S, heartRate: 80 + 4 * i, customerId: 'A' })), at('A', range(180, 300), 140), at('B', range(0, 600))),
+      },
     ],
     invalid: [
       {
         name: 'silent after a minute below 50 bpm',
         readings: merged(at('A', minute, 49), at('B', range(0, 300))),
         expect: [{ customerId: 'A', episodeStart: T + 60 * S, episodeEnd: null }],
+      },
+      {
+        name: 'silent after an abrupt jump from 70 to 140 bpm on a device that reports no movement',
+        readings: merged(at('A', range(0, 60), 70), at('A', range(70, 190), 140), at('B', range(0, 400))),
+        expect: [{ customerId: 'A', episodeStart: T + 190 * S, episodeEnd: null }],
       },
       {
         name: 'silent after a minute above 110 bpm at rest, then readings resume',

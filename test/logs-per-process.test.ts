@@ -34,7 +34,7 @@ describe('two heartbeat processes sharing logs/', () => {
       await explainFailure(consume, waitUntil(async () => {
         stored = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeats')).rows[0]!.n;
         return stored >= 300 ? true : undefined;
-      }, 120_000, () => `300 readings (last count ${stored}; simulator: ${JSON.stringify(simulate.lines.filter((l) => Number(l.level) >= 40).slice(-3))})`, 250));
+      }, 120_000, () => `300 readings (last count ${stored}; simulator's first and last warnings: ${JSON.stringify([...simulate.lines.filter((l) => Number(l.level) >= 40).slice(0, 2), ...simulate.lines.filter((l) => Number(l.level) >= 40).slice(-3)])})`, 250));
     } finally {
       const errors = (app: typeof consume) => JSON.stringify([...app.lines.filter((l) => (l.level as number) >= 50), ...app.stderr]).slice(0, 2000);
       expect(await simulate.stop('SIGINT'), errors(simulate)).toBe(0);

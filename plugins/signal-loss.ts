@@ -16,12 +16,13 @@ import { activitySchema, defineRule, stateful, z } from '../src/rules/index.js';
  * abnormalSince: first event time of the abnormal readings up to the newest (null: it was normal);
  * highOnset: how the run above highBpm that the newest reading belongs to began (null: not above).
  */
-interface Silence extends Trajectory {
+interface Silence {
   readonly lastSeen: number;
   readonly count: number;
   readonly lostAt: number | null;
   readonly abnormalSince: number | null;
   readonly highOnset: Onset | null;
+  readonly trajectory: Trajectory;
 }
 
 export default defineRule({
@@ -75,11 +76,11 @@ export default defineRule({
         // Out of order within the allowed lateness: the customer was not silent then; nothing changes.
         if (state !== null && t <= state.lastSeen) return state;
         const continues = state !== null && state.highOnset !== null && t - state.lastSeen <= silenceMs;
-        const highOnset = bpm <= highBpm ? null : continues ? state.highOnset : onsetOf(state, bpm, t, onset);
+        const highOnset = bpm <= highBpm ? null : continues ? state.highOnset : onsetOf(state?.trajectory ?? null, bpm, t, onset);
         if (state === null) {
           const abnormalSince = abnormal(reading, highOnset) ? t : null;
           if (minReadings <= 1 && watched(abnormalSince, t)) ctx.setTimer(t + silenceMs + 1);
-          return nextTrajectory(null, bpm, t, onset, { lastSeen: t, count: 1, lostAt: null, abnormalSince, highOnset });
+          return { lastSeen: t, count: 1, lostAt: null, abnormalSince, highOnset, trajectory: nextTrajectory(null, bpm, t, onset) };
         }
         // Reported already (by the timer), or a silence the watermark had not yet passed: either way
         // the episode is [lastSeen, t], so the outcome does not depend on when the watermark moved.
@@ -90,7 +91,7 @@ export default defineRule({
         const abnormalSince = !abnormal(reading, highOnset) ? null : state.abnormalSince !== null && state.lostAt === null && t - state.lastSeen <= silenceMs ? state.abnormalSince : t;
         if (count >= minReadings && watched(abnormalSince, t)) ctx.setTimer(t + silenceMs + 1);
         else ctx.clearTimer();
-        return nextTrajectory(state, bpm, t, onset, { lastSeen: t, count, lostAt: null, abnormalSince, highOnset });
+        return { lastSeen: t, count, lostAt: null, abnormalSince, highOnset, trajectory: nextTrajectory(state.trajectory, bpm, t, onset) };
       },
       onTimer(state, ctx) {
         if (state === null) return state;

@@ -14,7 +14,8 @@ interface HighRun extends Run {
   readonly onset: 'at-rest' | Onset;
 }
 
-interface State extends Trajectory {
+interface State {
+  readonly trajectory: Trajectory;
   readonly run: HighRun | null;
 }
 
@@ -63,23 +64,24 @@ export default defineRule({
         const high = bpm > o.aboveBpm && movement !== 'active';
         if (state !== null && t < ctx.latestEventTime) {
           const run = outOfOrder(state.run, t, !high);
-          return run === state.run ? state : { ...state, run };
+          return run === state.run ? state : { trajectory: state.trajectory, run };
         }
+        const before = state?.trajectory ?? null;
         let run = state?.run ?? null;
         if (run !== null && t - run.last > o.maxGapMs) run = endRun(run, ctx, policy, 'gap');
         if (!high) {
           if (run !== null) run = endRun(run, ctx, policy, movement === 'active' ? 'activity' : 'recovered');
         } else {
           run = run === null
-            ? { ...startRun(t, bpm, ctx.latestEventTime), onset: movement === 'inactive' ? 'at-rest' : onsetOf(state, bpm, t, o) }
+            ? { ...startRun(t, bpm, ctx.latestEventTime), onset: movement === 'inactive' ? 'at-rest' : onsetOf(before, bpm, t, o) }
             // The device saying "at rest" during a run taken for exercise makes it unexplained.
             : { ...run, last: t, extreme: Math.max(run.extreme, bpm), lastBpm: bpm, onset: movement === 'inactive' ? 'at-rest' : run.onset };
           run = confirmRun(run, ctx, policy);
         }
-        return nextTrajectory(state, bpm, t, o, { run });
+        return { trajectory: nextTrajectory(before, bpm, t, o), run };
       },
       onTimer(state, ctx) {
-        return state === null || state.run === null ? state : { ...state, run: endRun(state.run, ctx, policy, 'gap') };
+        return state === null || state.run === null ? state : { trajectory: state.trajectory, run: endRun(state.run, ctx, policy, 'gap') };
       },
     });
   },

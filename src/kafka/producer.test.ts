@@ -61,7 +61,10 @@ describe('createPublisher', () => {
     // Without the replacement every retry fails the same way (the first producer keeps failing).
     await expect(publisher.send('t', [{ key: 'a', value: 'one' }])).rejects.toThrow('out of order sequence number');
     await publisher.send('t', [{ key: 'a', value: 'one' }]);
-    expect(producers.map((p) => [p.sent, p.disconnected])).toEqual([[[], true], [['one'], false]]);
+    // The old one stays connected for sends still in flight on it, and goes with the publisher.
+    expect(producers.map((p) => [p.sent, p.disconnected])).toEqual([[[], false], [['one'], false]]);
+    await publisher.disconnect();
+    expect(producers.map((p) => p.disconnected)).toEqual([true, true]);
   });
 
   it('keeps its producer after any other failure (a connection error is retried on the same one)', async () => {

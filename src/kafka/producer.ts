@@ -117,6 +117,9 @@ export async function createPublisher(kafka: Kafka, options: { compression?: Com
   };
   let current = open();
   await current;
+  // Producers replaced after a lost sequence. Disconnected only with the publisher: the simulator
+  // overlaps its sends, and disconnecting one under the others' feet would fail them too.
+  const retired: Producer[] = [];
   const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   return {
     async send(topic, messages) {
@@ -135,13 +138,14 @@ export async function createPublisher(kafka: Kafka, options: { compression?: Com
       } catch (err) {
         if (sequenceLost(err) && current === used) {
           current = open();
-          void producer.disconnect().catch(() => undefined);
+          retired.push(producer);
         }
         throw err;
       }
     },
     async disconnect() {
       const producer = await current.catch(() => undefined);
+      await Promise.all(retired.splice(0).map((r) => r.disconnect().catch(() => undefined)));
       await producer?.disconnect();
     },
   };
